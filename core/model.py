@@ -1,0 +1,181 @@
+"""Domain values: the template, the center profile, the state of checklist items, evidence and
+the audit history. Plain frozen dataclasses that cross threads and layers safely."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class ItemStatus(StrEnum):
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    NOT_REQUIRED = "not_required"
+
+
+class EvidenceKind(StrEnum):
+    PHOTO = "photo"
+    DOCUMENT = "document"
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class TemplateItem:
+    code: str
+    section_code: str
+    title: str
+    done_when: str
+    evidence: EvidenceKind
+    due: dt.date
+    role: str
+
+
+@dataclass(frozen=True)
+class TemplateSection:
+    code: str
+    title: str
+    items: tuple[TemplateItem, ...]
+
+
+@dataclass(frozen=True)
+class Template:
+    id: str
+    title: str
+    region: str
+    year: int
+    version: str
+    roles: tuple[str, ...]
+    sections: tuple[TemplateSection, ...]
+
+    def items(self) -> list[TemplateItem]:
+        return [item for section in self.sections for item in section.items]
+
+    def item(self, code: str) -> TemplateItem:
+        for section in self.sections:
+            for item in section.items:
+                if item.code == code:
+                    return item
+        raise KeyError(code)
+
+    def section(self, code: str) -> TemplateSection:
+        for section in self.sections:
+            if section.code == code:
+                return section
+        raise KeyError(code)
+
+
+@dataclass(frozen=True)
+class CenterProfile:
+    school_full_name: str
+    school_short_name: str
+    inn: str
+    municipality: str
+    address: str
+    director: str
+    center_head: str
+    phone: str
+    email: str
+    pupils: int
+    campaign_year: int
+    opening_date: dt.date
+
+
+PROFILE_FIELDS: tuple[str, ...] = tuple(CenterProfile.__dataclass_fields__)
+
+
+@dataclass(frozen=True)
+class ItemState:
+    """What the school recorded about one template item. An item never touched is
+    ItemState(code) with every field at its default."""
+
+    code: str
+    status: ItemStatus = ItemStatus.NOT_STARTED
+    not_required_reason: str = ""
+    responsible: str = ""
+    due_override: dt.date | None = None
+    comment: str = ""
+    completed_on: dt.date | None = None
+
+
+# The fields of ItemState a user edits, in the order the history shows them.
+ITEM_FIELDS: tuple[str, ...] = (
+    "status",
+    "not_required_reason",
+    "responsible",
+    "due_override",
+    "comment",
+    "completed_on",
+)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    id: int
+    item_code: str
+    sha256: str
+    kind: EvidenceKind
+    original_name: str
+    stored_name: str  # path relative to the evidence folder, e.g. "ab/ab12...ef.jpg"
+    size: int
+    taken_at: dt.datetime | None
+    added_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class NewEvidence:
+    """Evidence about to be recorded (no id yet)."""
+
+    item_code: str
+    sha256: str
+    kind: EvidenceKind
+    original_name: str
+    stored_name: str
+    size: int
+    taken_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: dt.datetime
+    item_code: str | None  # None for changes to the profile
+    field: str
+    old: str
+    new: str
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class SectionReadiness:
+    code: str
+    title: str
+    done: int
+    applicable: int  # items that count: all but «не требуется»
+    total: int
+    overdue: int
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.done / self.applicable if self.applicable else 100.0
+
+
+@dataclass(frozen=True)
+class Readiness:
+    sections: tuple[SectionReadiness, ...]
+    overdue_codes: tuple[str, ...]
+    days_until_opening: int | None
+    today: dt.date
+    by_status: dict[ItemStatus, int] = field(default_factory=dict)
+
+    @property
+    def done(self) -> int:
+        return sum(s.done for s in self.sections)
+
+    @property
+    def applicable(self) -> int:
+        return sum(s.applicable for s in self.sections)
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.done / self.applicable if self.applicable else 100.0

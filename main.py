@@ -1,0 +1,124 @@
+"""Entry point: parses the command line, opens storage, starts the GUI or a subcommand.
+The one module that knows core/, storage/ and ui/ and wires them together."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from core.checklist import Checklist
+from core.errors import TochkaError
+from core.evidence import EvidenceFolder
+from core.paths import DataLayout, resolve_data_dir
+from core.template import load_default_template
+
+
+def open_checklist(data_dir: Path) -> Checklist:
+    """Open (creating and upgrading as needed) the data folder and its checklist."""
+    from storage.db import open_database
+    from storage.sqlite_store import SqliteChecklistStore
+
+    layout = DataLayout(data_dir)
+    template = load_default_template()
+    engine = open_database(layout.database, layout.backups)
+    store = SqliteChecklistStore(engine, layout.database)
+    return Checklist(store, template, EvidenceFolder(layout.evidence))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="main.py",
+        description="Готовность центра «Точка роста». Без команды открывается окно программы.",
+    )
+    parser.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="папка данных (по умолчанию — папка пользователя или $TOCHKA_DATA_DIR)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="КОМАНДА")
+    demo = sub.add_parser("demo", help="заполнить пустую папку данных демонстрационным центром")
+    demo.add_argument("--photos", type=int, default=40, help="сколько фото создать (40)")
+    sub.add_parser("status", help="готовность по разделам, просрочки, дни до открытия")
+    return parser
+
+
+def cmd_status(checklist: Checklist) -> int:
+    from ui.formatting import days_phrase, format_date
+
+    profile = checklist.profile()
+    readiness = checklist.readiness()
+    template = checklist.template
+    if profile is None:
+        print("Профиль центра не заполнен: запустите программу и заполните его.")
+    else:
+        print(f"Центр «Точка роста» — {profile.school_short_name}")
+    print(f"Шаблон: {template.title}, версия {template.version}")
+    print(
+        f"Готовность на {format_date(readiness.today)}: {readiness.percent:.0f}% "
+        f"({readiness.done} из {readiness.applicable} пунктов)"
+    )
+    width = max(len(s.title) for s in readiness.sections)
+    for s in readiness.sections:
+        overdue = f"  просрочено: {s.overdue}" if s.overdue else ""
+        print(f"  {s.title:<{width}}  {s.done:>3}/{s.applicable:<3} {s.percent:4.0f}%{overdue}")
+    print(f"Просрочено пунктов: {len(readiness.overdue_codes)}")
+    if profile is not None and readiness.days_until_opening is not None:
+        days = readiness.days_until_opening
+        opening = format_date(profile.opening_date)
+        if days > 0:
+            print(f"До открытия Центра ({opening}): {days_phrase(days)}")
+        elif days == 0:
+            print(f"Открытие Центра сегодня ({opening})")
+        else:
+            print(f"Центр открыт {opening} ({days_phrase(-days)} назад)")
+    return 0
+
+
+def cmd_demo(checklist: Checklist, photos: int) -> int:
+    from core.demo import fill_demo
+
+    def progress(done: int, total: int) -> None:
+        print(f"\rЗаполнение демонстрационного центра: {done}/{total}", end="", flush=True)
+
+    fill_demo(checklist, checklist.today(), photos=photos, progress=progress)
+    print()
+    return cmd_status(checklist)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="replace")
+    args = build_parser().parse_args(argv)
+    data_dir = resolve_data_dir(args.data_dir)
+    if args.command is None:
+        from ui.app import run_gui
+
+        return run_gui(data_dir, open_checklist)
+    try:
+        checklist = open_checklist(data_dir)
+        if args.command == "status":
+            return cmd_status(checklist)
+        if args.command == "demo":
+            return cmd_demo(checklist, args.photos)
+    except TochkaError as exc:
+        from core.demo import DemoRefused
+        from ui.messages import describe_error
+
+        if isinstance(exc, DemoRefused):
+            print(
+                f"В папке данных {data_dir} уже есть центр: демонстрация не перезаписывает "
+                "данные. Укажите пустую папку: --data-dir ПАПКА.",
+                file=sys.stderr,
+            )
+        else:
+            print(describe_error(exc), file=sys.stderr)
+        return 2
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

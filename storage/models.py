@@ -1,0 +1,85 @@
+"""SQLAlchemy models. The schema changes only through Alembic (storage/migrations)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Date, DateTime, Index, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class ProfileRow(Base):
+    __tablename__ = "profile"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)  # always 1: one center per DB
+    school_full_name: Mapped[str] = mapped_column(Text)
+    school_short_name: Mapped[str] = mapped_column(Text)
+    inn: Mapped[str] = mapped_column(String(12))
+    municipality: Mapped[str] = mapped_column(Text)
+    address: Mapped[str] = mapped_column(Text)
+    director: Mapped[str] = mapped_column(Text)
+    center_head: Mapped[str] = mapped_column(Text)
+    phone: Mapped[str] = mapped_column(Text)
+    email: Mapped[str] = mapped_column(Text)
+    pupils: Mapped[int] = mapped_column(Integer)
+    campaign_year: Mapped[int] = mapped_column(Integer)
+    opening_date: Mapped[dt.date] = mapped_column(Date)
+
+
+class ItemStateRow(Base):
+    __tablename__ = "item_state"
+
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
+    not_required_reason: Mapped[str] = mapped_column(Text, default="")
+    responsible: Mapped[str] = mapped_column(Text, default="")
+    due_override: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    completed_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class EvidenceRow(Base):
+    __tablename__ = "evidence"
+    __table_args__ = (UniqueConstraint("item_code", "sha256"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_code: Mapped[str] = mapped_column(String(16), index=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    original_name: Mapped[str] = mapped_column(Text)
+    stored_name: Mapped[str] = mapped_column(Text)
+    size: Mapped[int] = mapped_column(Integer)
+    taken_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    added_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class HistoryRow(Base):
+    __tablename__ = "history"
+    __table_args__ = (Index("ix_history_item_code_at", "item_code", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime)  # UTC, stored naive
+    item_code: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    field: Mapped[str] = mapped_column(String(64))
+    old: Mapped[str] = mapped_column(Text, default="")
+    new: Mapped[str] = mapped_column(Text, default="")
+
+
+class SettingRow(Base):
+    __tablename__ = "setting"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,87 @@
+"""Starting the GUI: the application object, fonts, Russian, opening the data, the first-run
+wizard, the main window."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+
+from core import APP_NAME, APP_VERSION
+from core.checklist import Checklist
+from core.errors import TochkaError
+from core.paths import DataLayout
+from ui.main_window import MainWindow
+from ui.messages import describe_error
+from ui.profile_form import FirstRunWizard
+from ui.resources import install_russian, register_fonts
+from ui.tasks import TaskRunner
+
+Opener = Callable[[Path], Checklist]
+
+
+def make_application(argv: list[str] | None = None) -> QApplication:
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(argv or sys.argv)
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName(APP_NAME)
+    app.setApplicationDisplayName("Точка роста")
+    app.setApplicationVersion(APP_VERSION)
+    register_fonts(app)
+    install_russian(app)
+    return app
+
+
+def open_data(data_dir: Path, opener: Opener) -> tuple[Checklist, Path] | None:
+    """Open the data folder; when it cannot be used, say why and offer another folder."""
+    while True:
+        try:
+            return opener(data_dir), data_dir
+        except TochkaError as exc:
+            box = QMessageBox(
+                QMessageBox.Icon.Critical, "Не удалось открыть данные", describe_error(exc)
+            )
+            other = box.addButton("Выбрать другую папку данных…", QMessageBox.ButtonRole.AcceptRole)
+            box.addButton("Выход", QMessageBox.ButtonRole.RejectRole)
+            box.exec()
+            if box.clickedButton() is not other:
+                return None
+            chosen = QFileDialog.getExistingDirectory(None, "Папка данных", str(data_dir.parent))
+            if not chosen:
+                return None
+            data_dir = Path(chosen)
+
+
+def first_run(checklist: Checklist) -> bool:
+    """The profile wizard; False when the user leaves it (nothing was saved)."""
+    wizard = FirstRunWizard()
+    while True:
+        if wizard.exec() != FirstRunWizard.DialogCode.Accepted:
+            return False
+        try:
+            checklist.save_profile(wizard.form.profile())
+            return True
+        except TochkaError as exc:
+            QMessageBox.critical(wizard, "Профиль не сохранён", describe_error(exc))
+
+
+def build_main_window(checklist: Checklist, data_dir: Path) -> MainWindow:
+    runner = TaskRunner()
+    window = MainWindow(checklist, runner, DataLayout(data_dir))
+    runner.setParent(window)
+    return window
+
+
+def run_gui(data_dir: Path, opener: Opener) -> int:
+    app = make_application()
+    opened = open_data(data_dir, opener)
+    if opened is None:
+        return 2
+    checklist, data_dir = opened
+    if checklist.profile() is None and not first_run(checklist):
+        return 0
+    window = build_main_window(checklist, data_dir)
+    window.show()
+    return app.exec()

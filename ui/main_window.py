@@ -1,0 +1,152 @@
+"""The main window: navigation on the left, «Сводка» and «Чек-лист» on the right."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QSettings, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QWidget,
+)
+
+from core import APP_VERSION
+from core.checklist import Checklist
+from core.paths import DataLayout
+from ui.checklist_view import ChecklistView
+from ui.messages import describe_error
+from ui.profile_form import ProfileDialog
+from ui.summary_view import SummaryView
+from ui.tasks import TaskRunner
+
+PAGE_SUMMARY, PAGE_CHECKLIST = range(2)
+
+
+class MainWindow(QMainWindow):
+    def __init__(
+        self, checklist: Checklist, runner: TaskRunner, layout: DataLayout, parent: Any = None
+    ) -> None:
+        super().__init__(parent)
+        self._checklist = checklist
+        self._runner = runner
+        self._layout = layout
+        self.setWindowTitle(self.tr("Точка роста — готовность центра"))
+
+        self.summary = SummaryView(checklist)
+        self.checklist_view = ChecklistView(checklist, runner, layout.thumbnails)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.summary)
+        self.pages.addWidget(self.checklist_view)
+        self.nav = QListWidget()
+        self.nav.addItems([self.tr("Сводка"), self.tr("Чек-лист")])
+        self.nav.setFixedWidth(160)
+        self.nav.currentRowChanged.connect(self.pages.setCurrentIndex)
+        self.nav.setCurrentRow(PAGE_SUMMARY)
+        central = QWidget()
+        row = QHBoxLayout(central)
+        row.addWidget(self.nav)
+        row.addWidget(self.pages, 1)
+        self.setCentralWidget(central)
+
+        self.saved_label = QLabel()
+        self.statusBar().addPermanentWidget(self.saved_label)
+        self.statusBar().showMessage(self.tr("Папка данных: %1").replace("%1", str(layout.root)))
+        self._build_menu()
+
+        self.summary.item_activated.connect(self.show_item)
+        self.checklist_view.item_saved.connect(self._on_item_saved)
+        self.checklist_view.failed.connect(self.show_error)
+        runner.task_failed_unhandled.connect(self.show_error)
+        self._restore_geometry()
+
+    def _build_menu(self) -> None:
+        file_menu = self.menuBar().addMenu(self.tr("&Файл"))
+        profile = QAction(self.tr("&Профиль центра…"), self)
+        profile.triggered.connect(self.edit_profile)
+        file_menu.addAction(profile)
+        file_menu.addSeparator()
+        quit_action = QAction(self.tr("В&ыход"), self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+        view_menu = self.menuBar().addMenu(self.tr("&Вид"))
+        for page, text, key in (
+            (PAGE_SUMMARY, self.tr("&Сводка"), "Ctrl+1"),
+            (PAGE_CHECKLIST, self.tr("&Чек-лист"), "Ctrl+2"),
+        ):
+            action = QAction(text, self)
+            action.setShortcut(QKeySequence(key))
+            action.triggered.connect(lambda _=False, p=page: self.nav.setCurrentRow(p))
+            view_menu.addAction(action)
+        help_menu = self.menuBar().addMenu(self.tr("&Справка"))
+        about = QAction(self.tr("&О программе"), self)
+        about.triggered.connect(self.show_about)
+        help_menu.addAction(about)
+
+    @Slot(str)
+    def show_item(self, code: str) -> None:
+        self.nav.setCurrentRow(PAGE_CHECKLIST)
+        self.checklist_view.select_item(code)
+
+    @Slot(str)
+    def _on_item_saved(self, _code: str) -> None:
+        self.summary.refresh()
+        self.saved_label.setText(self.tr("Все изменения сохранены"))
+
+    @Slot(object)
+    def show_error(self, exc: BaseException) -> None:
+        QMessageBox.warning(self, self.tr("Не удалось выполнить действие"), describe_error(exc))
+
+    @Slot()
+    def edit_profile(self) -> None:
+        dialog = ProfileDialog(self._checklist.profile(), self)
+        if dialog.exec() != ProfileDialog.DialogCode.Accepted:
+            return
+        self._runner.write(
+            self._checklist.save_profile,
+            dialog.form.profile(),
+            on_success=lambda _p: self._profile_saved(),
+            on_failure=self.show_error,
+        )
+
+    def _profile_saved(self) -> None:
+        self.summary.refresh()
+        self.checklist_view.reload()
+        self.saved_label.setText(self.tr("Профиль сохранён"))
+
+    @Slot()
+    def show_about(self) -> None:
+        template = self._checklist.template
+        QMessageBox.about(
+            self,
+            self.tr("О программе"),
+            self.tr(
+                "<b>Точка роста — готовность центра</b><br>Версия %1<br><br>"
+                "Шаблон: %2, версия %3<br>Папка данных: %4<br><br>"
+                "Шрифт PT Sans © ParaType, лицензия ParaType Free Font License."
+            )
+            .replace("%1", APP_VERSION)
+            .replace("%2", template.title)
+            .replace("%3", template.version)
+            .replace("%4", str(self._layout.root)),
+        )
+
+    def _restore_geometry(self) -> None:
+        geometry = QSettings().value("main_window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)  # type: ignore[arg-type]
+        else:
+            self.resize(1280, 800)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        # an edit in progress is saved, and every queued write finishes, before we go
+        self.checklist_view.flush()
+        self._runner.wait_for_writes()
+        QSettings().setValue("main_window/geometry", self.saveGeometry())
+        event.accept()

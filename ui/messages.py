@@ -1,0 +1,151 @@
+"""The one place where failures become Russian messages for people: the GUI and the command
+line both call describe_error(). Plain Python (no Qt), so the CLI can use it cheaply."""
+
+from __future__ import annotations
+
+from core.errors import (
+    CancelledError,
+    EvidenceError,
+    StorageError,
+    TemplateError,
+    TochkaError,
+    ValidationError,
+)
+
+TEMPLATE_FIELDS = {
+    "format": "format (версия формата)",
+    "id": "id (идентификатор)",
+    "title": "title (название)",
+    "region": "region (регион)",
+    "year": "year (год)",
+    "version": "version (версия)",
+    "roles": "roles (роли)",
+    "sections": "sections (разделы)",
+    "items": "items (пункты)",
+    "code": "code (код)",
+    "done_when": "done_when (что считается выполненным)",
+    "evidence": "evidence (подтверждение)",
+    "due": "due (срок)",
+    "role": "role (ответственный)",
+}
+
+TEMPLATE_PROBLEMS = {
+    "not_found": "файл не найден",
+    "not_utf8": "файл не в кодировке UTF-8",
+    "unreadable": "файл не читается ({detail})",
+    "not_yaml": "ошибка разметки YAML (строка {detail})",
+    "not_mapping": "файл не похож на шаблон: нет полей верхнего уровня",
+    "unsupported_format": "версия формата {detail} не поддерживается этой версией программы",
+    "missing_field": "не указано поле «{field}»",
+    "wrong_type": "поле «{field}» имеет неверный тип",
+    "bad_value": "поле «{field}» заполнено неверно",
+    "bad_section_code": "код раздела «{detail}» должен состоять из 2–5 латинских заглавных букв",
+    "duplicate_section": "раздел с кодом {detail} встречается дважды",
+    "empty_section": "в разделе {detail} нет пунктов",
+    "bad_code": "код пункта должен выглядеть как ZON-03",
+    "code_prefix": "код пункта должен начинаться с кода раздела {detail}",
+    "duplicate_code": "код пункта встречается в шаблоне дважды",
+    "bad_evidence": "подтверждение «{detail}» неизвестно: допустимо photo, document или none",
+    "bad_date": "срок «{detail}» — не дата в виде ГГГГ-ММ-ДД",
+    "unknown_role": "ответственный «{detail}» не указан в списке roles",
+}
+
+EVIDENCE_PROBLEMS = {
+    "not_found": "Файл «{name}» не найден. Проверьте, что носитель подключён, и выберите файл ещё раз.",
+    "vanished": "Файл «{name}» исчез или изменился, пока его копировали (носитель извлечён?). "
+    "Подключите носитель и добавьте файл ещё раз.",
+    "not_a_file": "«{name}» — это папка, а не файл. Выберите файлы внутри неё.",
+    "empty": "Файл «{name}» пустой (0 байт). Скорее всего, он не докопировался: "
+    "скопируйте его заново и добавьте ещё раз.",
+    "unreadable": "Файл «{name}» не удалось прочитать ({detail}). Проверьте права доступа.",
+    "corrupt_image": "Файл «{name}» — не изображение или изображение повреждено. "
+    "Откройте его на компьютере; если не открывается, сделайте снимок заново.",
+    "corrupt_pdf": "Файл «{name}» назван как PDF, но не является PDF-документом. "
+    "Сохраните документ в PDF заново.",
+    "image_too_large": "Изображение «{name}» слишком велико (более 89 мегапикселей). "
+    "Уменьшите его и добавьте снова.",
+    "unsupported_type": "Тип файла «{name}» не поддерживается. Приложите фото (JPEG, PNG) "
+    "или документ (PDF, DOC/DOCX, ODT, XLS/XLSX).",
+    "already_attached": "Файл «{name}» уже приложен к этому пункту.",
+}
+
+STORAGE_PROBLEMS = {
+    "not_sqlite": "Файл «{path}» не является базой данных программы (возможно, он повреждён "
+    "или подменён). Файл не изменён. Восстановите его из резервной копии в папке «backups» "
+    "или укажите другую папку данных.",
+    "read_only": "Нет прав на запись в «{path}» (файл или папка только для чтения). "
+    "Снимите атрибут «только чтение» или укажите другую папку данных. Ранее сохранённые "
+    "данные не затронуты.",
+    "disk_full": "На диске закончилось место ({path}). Освободите место на диске и повторите "
+    "действие. Всё, что было сохранено раньше, сохранено.",
+    "locked": "База данных «{path}» занята другой программой (возможно, открыта вторая копия "
+    "программы). Закройте её и повторите.",
+    "cannot_open": "Не удалось открыть «{path}». Проверьте, что диск подключён и папка доступна.",
+    "io_error": "Ошибка чтения или записи «{path}»: {detail}. Проверьте диск и повторите.",
+}
+
+VALIDATION_FIELDS = {
+    "school_full_name": "Полное наименование школы",
+    "school_short_name": "Краткое наименование",
+    "inn": "ИНН",
+    "municipality": "Муниципальное образование",
+    "address": "Адрес",
+    "director": "Директор",
+    "center_head": "Руководитель Центра",
+    "phone": "Телефон",
+    "email": "Электронная почта",
+    "pupils": "Число обучающихся",
+    "campaign_year": "Год создания Центра",
+    "opening_date": "Плановая дата открытия",
+    "not_required_reason": "Причина «не требуется»",
+    "completed_on": "Дата выполнения",
+}
+
+VALIDATION_PROBLEMS = {
+    "required": "поле «{field}» нужно заполнить",
+    "bad_inn": "ИНН «{detail}» неверен: у школы 10 цифр, последняя — контрольная. "
+    "Сверьте с уставом или выпиской ЕГРЮЛ",
+    "bad_email": "адрес «{detail}» не похож на адрес электронной почты",
+    "bad_phone": "в номере телефона «{detail}» слишком мало цифр",
+    "bad_pupils": "число обучающихся должно быть от 1 до 10 000",
+    "bad_year": "год {detail} вне допустимого диапазона",
+    "opening_year_mismatch": "дата открытия должна быть в {detail} году — годе создания Центра",
+    "reason_required": "для статуса «не требуется» укажите причину",
+    "future_date": "дата выполнения не может быть в будущем",
+}
+
+
+def describe_error(exc: BaseException) -> str:
+    """A Russian sentence or two: what happened and what to do."""
+    if isinstance(exc, TemplateError):
+        where = f"Шаблон {exc.path.name}"
+        if exc.item_code:
+            where += f", пункт {exc.item_code}"
+        problem = TEMPLATE_PROBLEMS.get(exc.problem, exc.problem).format(
+            field=TEMPLATE_FIELDS.get(exc.detail, exc.detail), detail=exc.detail
+        )
+        return f"{where}: {problem}. Исправьте файл шаблона или верните версию из поставки."
+    if isinstance(exc, EvidenceError):
+        text = EVIDENCE_PROBLEMS.get(exc.problem, "Не удалось приложить файл «{name}»: {detail}.")
+        return text.format(name=exc.path.name, detail=exc.detail)
+    if isinstance(exc, StorageError):
+        text = STORAGE_PROBLEMS.get(exc.problem, STORAGE_PROBLEMS["io_error"])
+        return text.format(path=exc.path, detail=exc.detail)
+    if isinstance(exc, ValidationError):
+        field = VALIDATION_FIELDS.get(exc.field, exc.field)
+        problem = VALIDATION_PROBLEMS.get(exc.problem, exc.problem)
+        sentence = problem.format(field=field, detail=exc.detail)
+        return f"{sentence[0].upper()}{sentence[1:]}."
+    if isinstance(exc, CancelledError):
+        return "Действие отменено."
+    if isinstance(exc, TochkaError):
+        return f"Ошибка: {exc}"
+    if isinstance(exc, MemoryError):
+        return "Не хватило памяти. Закройте другие программы и повторите."
+    if isinstance(exc, OSError):
+        where = f" ({exc.filename})" if exc.filename else ""
+        return f"Ошибка файловой системы{where}: {exc.strerror or exc}. Проверьте диск и повторите."
+    return (
+        f"Непредвиденная ошибка: {type(exc).__name__}: {exc}. Ранее сохранённые данные не "
+        "затронуты. Сообщите об ошибке разработчикам."
+    )
