@@ -1,0 +1,95 @@
+"""Shared fixtures: a fresh data folder per test, real SQLite, real image files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.pop("TOCHKA_DATA_DIR", None)
+
+from core.checklist import Checklist  # noqa: E402
+from core.model import CenterProfile  # noqa: E402
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+@pytest.fixture
+def checklist(data_dir: Path) -> Iterator[Checklist]:
+    from main import open_checklist
+
+    opened = open_checklist(data_dir)
+    yield opened
+    opened.store.close()  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def profile() -> CenterProfile:
+    return CenterProfile(
+        school_full_name="Муниципальное бюджетное общеобразовательное учреждение «СОШ № 2 п. Эльбан»",
+        school_short_name="МБОУ СОШ № 2 п. Эльбан",
+        inn="2714006330",
+        municipality="Амурский муниципальный район",
+        address="682640, Хабаровский край, п. Эльбан, ул. Школьная, 1",
+        director="Петров Пётр Петрович",
+        center_head="Сидорова Анна Ивановна",
+        phone="+7 (42142) 5-55-55",
+        email="elban2@example.ru",
+        pupils=350,
+        campaign_year=2027,
+        opening_date=dt.date(2027, 9, 1),
+    )
+
+
+def make_photo(
+    path: Path,
+    size: tuple[int, int] = (640, 480),
+    *,
+    seed: int = 1,
+    taken: dt.datetime | None = None,
+    orientation: int | None = None,
+    fmt: str = "JPEG",
+) -> Path:
+    """A real image with noise (not a flat colour), optional EXIF date and orientation."""
+    from PIL import Image
+
+    rnd = random.Random(seed)
+    img = Image.effect_noise(size, 40).convert("RGB")
+    img.paste((rnd.randint(0, 255), 40, 40), (0, 0, size[0] // 2, size[1] // 3))
+    exif = Image.Exif()
+    if taken is not None:
+        exif.get_ifd(0x8769)[0x9003] = taken.strftime("%Y:%m:%d %H:%M:%S")
+    if orientation is not None:
+        exif[0x0112] = orientation
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "JPEG":
+        img.save(path, "JPEG", quality=85, exif=exif.tobytes())
+    else:
+        img.save(path, fmt)
+    return path
+
+
+@pytest.fixture
+def tiny_disk(tmp_path: Path) -> Iterator[Path]:
+    """A real, nearly full file system: a 1 MiB tmpfs (needs root, as on CI)."""
+    mount_point = tmp_path / "tiny"
+    mount_point.mkdir()
+    result = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount_point)],
+        capture_output=True,
+    )
+    if result.returncode != 0:
+        pytest.skip("mounting a tmpfs needs root")
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", "-l", str(mount_point)], check=False)
