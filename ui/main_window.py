@@ -45,7 +45,7 @@ class MainWindow(QMainWindow):
         self.pages.addWidget(self.checklist_view)
         self.nav = QListWidget()
         self.nav.addItems([self.tr("Сводка"), self.tr("Чек-лист")])
-        self.nav.setFixedWidth(160)
+        self.nav.setFixedWidth(130)
         self.nav.currentRowChanged.connect(self.pages.setCurrentIndex)
         self.nav.setCurrentRow(PAGE_SUMMARY)
         central = QWidget()
