@@ -70,7 +70,11 @@ def run_child(mode: str, data_dir: Path) -> dict[str, float]:
     started = time.time()
     result = subprocess.run(
         [sys.executable, "-c", code, mode, str(data_dir)],
-        capture_output=True, text=True, env=env, cwd=ROOT, timeout=120,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
     )
     for line in result.stdout.splitlines():
         if line.startswith("RESULT "):
@@ -88,7 +92,8 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    return f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+    system = f"{platform.system()} {platform.release()}"
+    return f"{cpu}, {os.cpu_count()} cores, {system}, Python {platform.python_version()}"
 
 
 def main() -> int:
@@ -99,7 +104,9 @@ def main() -> int:
         data_dir = Path(tmp) / "data"
         subprocess.run(
             [sys.executable, "main.py", "--data-dir", str(data_dir), "demo"],
-            cwd=ROOT, check=True, capture_output=True,
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
         )
         run_child("app", data_dir)  # first start: warms the file cache, makes thumbnails dir
         bare, app = [], []

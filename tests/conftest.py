@@ -35,7 +35,9 @@ def checklist(data_dir: Path) -> Iterator[Checklist]:
 @pytest.fixture
 def profile() -> CenterProfile:
     return CenterProfile(
-        school_full_name="Муниципальное бюджетное общеобразовательное учреждение «СОШ № 2 п. Эльбан»",
+        school_full_name=(
+            "Муниципальное бюджетное общеобразовательное учреждение «СОШ № 2 п. Эльбан»"
+        ),
         school_short_name="МБОУ СОШ № 2 п. Эльбан",
         inn="2714006330",
         municipality="Амурский муниципальный район",

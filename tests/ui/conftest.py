@@ -29,12 +29,12 @@ def app(qapp: object) -> object:
 
 
 @pytest.fixture
-def open_window(qtbot, app) -> Callable[[Path], object]:  # type: ignore[no-untyped-def]
+def open_window(qtbot, app) -> Callable[[Path], object]:
     """Open the data folder and its main window as main.py does (the real opener)."""
     from main import open_checklist
     from ui.app import build_main_window
 
-    def opener(data_dir: Path):  # type: ignore[no-untyped-def]
+    def opener(data_dir: Path):
         checklist = open_checklist(data_dir)
         window = build_main_window(checklist, data_dir)
         qtbot.addWidget(window)
@@ -46,7 +46,7 @@ def open_window(qtbot, app) -> Callable[[Path], object]:  # type: ignore[no-unty
 
 
 @pytest.fixture
-def window(open_window, checklist: Checklist, profile: CenterProfile, data_dir: Path):  # type: ignore[no-untyped-def]
+def window(open_window, checklist: Checklist, profile: CenterProfile, data_dir: Path):
     checklist.save_profile(profile)
     checklist.store.close()  # type: ignore[attr-defined]
     return open_window(data_dir)
@@ -57,7 +57,7 @@ def warnings(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     """Capture QMessageBox.warning/critical texts instead of blocking on a modal box."""
     seen: list[str] = []
 
-    def capture(_parent, _title, text, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def capture(_parent, _title, text, *args, **kwargs):
         seen.append(text)
         return QMessageBox.StandardButton.Ok
 
@@ -66,18 +66,18 @@ def warnings(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     yield seen
 
 
-def wait_for_writes(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+def wait_for_writes(qtbot, window) -> None:
     qtbot.waitUntil(lambda: window._runner.pending() == 0, timeout=15000)
 
 
-def screenshot(widget, name: str) -> Path:  # type: ignore[no-untyped-def]
+def screenshot(widget, name: str) -> Path:
     SCREENSHOTS.mkdir(exist_ok=True)
     path = SCREENSHOTS / name
     widget.grab().save(str(path))
     return path
 
 
-def type_text(widget, text: str) -> None:  # type: ignore[no-untyped-def]
+def type_text(widget, text: str) -> None:
     """Type text as key events. QTest.keyClicks only knows ASCII; directors type Cyrillic."""
     from PySide6.QtCore import QEvent, Qt
     from PySide6.QtGui import QKeyEvent

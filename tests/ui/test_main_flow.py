@@ -16,7 +16,7 @@ from tests.conftest import make_photo
 from tests.ui.conftest import screenshot, type_text, wait_for_writes
 
 
-def drive_wizard(qtbot, fields: dict[str, str], done: list[bool]) -> None:  # type: ignore[no-untyped-def]
+def drive_wizard(qtbot, fields: dict[str, str], done: list[bool]) -> None:
     from ui.profile_form import FirstRunWizard
 
     wizard = QApplication.activeModalWidget()
@@ -39,7 +39,7 @@ def drive_wizard(qtbot, fields: dict[str, str], done: list[bool]) -> None:  # ty
     done.append(True)
 
 
-def test_first_run_wizard_saves_the_profile(qtbot, app, data_dir: Path) -> None:  # type: ignore[no-untyped-def]
+def test_first_run_wizard_saves_the_profile(qtbot, app, data_dir: Path) -> None:
     from main import open_checklist
     from ui.app import first_run
 
@@ -69,7 +69,7 @@ def test_first_run_wizard_saves_the_profile(qtbot, app, data_dir: Path) -> None:
     assert open_checklist(data_dir).profile() == profile
 
 
-def test_wizard_refuses_a_wrong_inn_with_a_russian_message(qtbot, app, warnings) -> None:  # type: ignore[no-untyped-def]
+def test_wizard_refuses_a_wrong_inn_with_a_russian_message(qtbot, app, warnings) -> None:
     from ui.profile_form import FirstRunWizard
 
     wizard = FirstRunWizard()
@@ -86,12 +86,12 @@ def test_wizard_refuses_a_wrong_inn_with_a_russian_message(qtbot, app, warnings)
     assert wizard.focusWidget() is form.inn  # the cursor waits in the wrong field
 
 
-def select(window, code: str) -> None:  # type: ignore[no-untyped-def]
+def select(window, code: str) -> None:
     window.show_item(code)
     assert window.checklist_view.detail.code == code
 
 
-def test_mark_done_with_photo_then_restart_keeps_everything(  # type: ignore[no-untyped-def]
+def test_mark_done_with_photo_then_restart_keeps_everything(
     qtbot, window, open_window, data_dir: Path, tmp_path: Path, monkeypatch
 ) -> None:
     detail = window.checklist_view.detail
@@ -133,16 +133,21 @@ def test_mark_done_with_photo_then_restart_keeps_everything(  # type: ignore[no-
     names = {detail2.evidence_model.evidence_at(r)[0].original_name for r in range(2)}
     assert names == {"до ремонта.jpg", "акт.pdf"}
     photo_evidence = next(
-        detail2.evidence_model.evidence_at(r)[0] for r in range(2)
+        detail2.evidence_model.evidence_at(r)[0]
+        for r in range(2)
         if detail2.evidence_model.evidence_at(r)[0].original_name.endswith(".jpg")
     )
     assert photo_evidence.taken_at == dt.datetime(2026, 10, 5, 14, 30)
-    fields = [detail2.history_model.index(r, 1).data() for r in range(detail2.history_model.rowCount())]
+    fields = [
+        detail2.history_model.index(r, 1).data() for r in range(detail2.history_model.rowCount())
+    ]
     assert "Статус" in fields and "Ответственный" in fields and fields.count("Приложен файл") == 2
     assert again.summary.overall_text.text() == summary_done
 
 
-def test_closing_in_the_middle_of_typing_loses_nothing(qtbot, window, open_window, data_dir) -> None:  # type: ignore[no-untyped-def]
+def test_closing_in_the_middle_of_typing_loses_nothing(
+    qtbot, window, open_window, data_dir
+) -> None:
     select(window, "DOC-02")
     detail = window.checklist_view.detail
     detail.comment.setFocus()
@@ -154,7 +159,7 @@ def test_closing_in_the_middle_of_typing_loses_nothing(qtbot, window, open_windo
     assert again.checklist_view.detail.comment.toPlainText() == "Проект приказа у юриста"
 
 
-def test_not_required_asks_for_a_reason(qtbot, window, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_not_required_asks_for_a_reason(qtbot, window, monkeypatch) -> None:
     answers = iter([("", False), ("Кабинет отремонтирован в 2025 году", True)])
     monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a, **k: next(answers)))
     select(window, "REM-02")
@@ -171,21 +176,27 @@ def test_not_required_asks_for_a_reason(qtbot, window, monkeypatch) -> None:  # 
     assert detail.reason.isVisible()
 
 
-def test_drop_files_and_remove_one_with_confirmation(qtbot, window, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_drop_files_and_remove_one_with_confirmation(qtbot, window, tmp_path, monkeypatch) -> None:
     select(window, "BRD-01")
     detail = window.checklist_view.detail
     photos = [make_photo(tmp_path / f"вывеска-{n}.jpg", seed=n) for n in range(3)]
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(p)) for p in photos])
     enter = QDragEnterEvent(
-        detail.rect().center(), Qt.DropAction.CopyAction, mime,
-        Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+        detail.rect().center(),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
     )
     detail.dragEnterEvent(enter)
     assert enter.isAccepted()
     drop = QDropEvent(
-        QPointF(detail.rect().center()), Qt.DropAction.CopyAction, mime,
-        Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+        QPointF(detail.rect().center()),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
     )
     detail.dropEvent(drop)
     wait_for_writes(qtbot, window)
@@ -202,7 +213,7 @@ def test_drop_files_and_remove_one_with_confirmation(qtbot, window, tmp_path, mo
     assert history[0].field == "evidence_removed"
 
 
-def test_bad_files_get_a_russian_message_and_good_ones_still_attach(  # type: ignore[no-untyped-def]
+def test_bad_files_get_a_russian_message_and_good_ones_still_attach(
     qtbot, window, tmp_path, warnings
 ) -> None:
     select(window, "EQP-01")
@@ -225,7 +236,7 @@ def test_bad_files_get_a_russian_message_and_good_ones_still_attach(  # type: ig
     assert window.isVisible()
 
 
-def test_filters_and_search(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+def test_filters_and_search(qtbot, window) -> None:
     view = window.checklist_view
     window.nav.setCurrentRow(1)
     total = len(window._checklist.template.items())
@@ -233,7 +244,8 @@ def test_filters_and_search(qtbot, window) -> None:  # type: ignore[no-untyped-d
     view.focus_search()
     type_text(view.search, "3D-принтер")
     expected = [
-        i.code for i in window._checklist.template.items()
+        i.code
+        for i in window._checklist.template.items()
         if "3d-принтер" in f"{i.code} {i.title} {i.done_when}".casefold()
     ]
     assert 1 <= len(expected) < total
@@ -247,7 +259,7 @@ def test_filters_and_search(qtbot, window) -> None:  # type: ignore[no-untyped-d
     assert view.count_label.text() == f"Показано пунктов: 0 из {total}"
 
 
-def test_summary_numbers_match_the_data(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+def test_summary_numbers_match_the_data(qtbot, window) -> None:
     checklist = window._checklist
     today = checklist.today()
     for code in ("DOC-01", "DOC-02", "KAD-01"):
@@ -270,7 +282,9 @@ def test_summary_numbers_match_the_data(qtbot, window) -> None:  # type: ignore[
     assert window.checklist_view.detail.code == "DOC-03"
 
 
-def test_unusable_data_folder_is_explained_and_left_untouched(qtbot, app, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_unusable_data_folder_is_explained_and_left_untouched(
+    qtbot, app, tmp_path, monkeypatch
+) -> None:
     from main import open_checklist
     from ui.app import open_data
 
@@ -286,7 +300,7 @@ def test_unusable_data_folder_is_explained_and_left_untouched(qtbot, app, tmp_pa
 
 
 @pytest.mark.parametrize("key", ["Ctrl+1", "Ctrl+2"])
-def test_keyboard_navigation_between_pages(qtbot, window, key: str) -> None:  # type: ignore[no-untyped-def]
+def test_keyboard_navigation_between_pages(qtbot, window, key: str) -> None:
     from PySide6.QtGui import QKeySequence
     from PySide6.QtTest import QTest
 
