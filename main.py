@@ -45,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_status(checklist: Checklist) -> int:
-    from ui.formatting import days_phrase, format_date
+    from ui.formatting import days_phrase, format_date, plural
 
     profile = checklist.profile()
     readiness = checklist.readiness()
@@ -57,7 +57,8 @@ def cmd_status(checklist: Checklist) -> int:
     print(f"Шаблон: {template.title}, версия {template.version}")
     print(
         f"Готовность на {format_date(readiness.today)}: {readiness.percent:.0f}% "
-        f"({readiness.done} из {readiness.applicable} пунктов)"
+        f"({readiness.done} из {readiness.applicable} "
+        f"{plural(readiness.applicable, 'пункта', 'пунктов', 'пунктов')})"
     )
     width = max(len(s.title) for s in readiness.sections)
     for s in readiness.sections:
@@ -79,8 +80,11 @@ def cmd_status(checklist: Checklist) -> int:
 def cmd_demo(checklist: Checklist, photos: int) -> int:
     from core.demo import fill_demo
 
+    interactive = sys.stdout.isatty()
+
     def progress(done: int, total: int) -> None:
-        print(f"\rЗаполнение демонстрационного центра: {done}/{total}", end="", flush=True)
+        if interactive or done == total:
+            print(f"\rЗаполнение демонстрационного центра: {done}/{total}", end="", flush=True)
 
     fill_demo(checklist, checklist.today(), photos=photos, progress=progress)
     print()

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QListView,
     QMessageBox,
     QPlainTextEdit,
+    QProgressDialog,
     QPushButton,
     QScrollArea,
     QTableView,
@@ -65,6 +66,7 @@ class ItemDetail(QWidget):
         self._state: ItemState | None = None
         self._loading = False
         self._dirty: set[str] = set()
+        self._progress: QProgressDialog | None = None
         self._autosave = QTimer(self)
         self._autosave.setSingleShot(True)
         self._autosave.setInterval(AUTOSAVE_MS)
@@ -388,7 +390,7 @@ class ItemDetail(QWidget):
         self._progress = progress_dialog(self, self.tr("Копирование файлов в папку данных…"), task)
 
     def _close_progress(self) -> None:
-        progress = getattr(self, "_progress", None)
+        progress = self._progress
         if progress is not None:
             progress.close()
             progress.deleteLater()

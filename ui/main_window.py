@@ -147,6 +147,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         # an edit in progress is saved, and every queued write finishes, before we go
         self.checklist_view.flush()
+        self._runner.cancel_all()  # a long attach stops between two files, nothing half-done
         self._runner.wait_for_writes()
         QSettings().setValue("main_window/geometry", self.saveGeometry())
         event.accept()

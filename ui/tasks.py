@@ -104,6 +104,11 @@ class TaskRunner(QObject):
         """Block until every queued write is done (used when the window closes)."""
         return self._writer.waitForDone(msecs)
 
+    def cancel_all(self) -> None:
+        """Ask every running or queued task to stop at its next check (work is kept whole)."""
+        for task in self._tasks.values():
+            task.cancel()
+
     def wait_for_all(self, msecs: int = -1) -> bool:
         return self._writer.waitForDone(msecs) and self._pool.waitForDone(msecs)
 
