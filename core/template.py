@@ -19,7 +19,18 @@ DEFAULT_TEMPLATE_FILE = "tochka-rosta-2024-khv.yaml"
 CODE_PATTERN = re.compile(r"^[A-Z]{2,5}-\d{2,3}$")
 SECTION_CODE_PATTERN = re.compile(r"^[A-Z]{2,5}$")
 
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _TemplateLoader(_BaseLoader):  # type: ignore[misc]
+    """Safe loader that leaves dates as text: an impossible date such as 2024-02-30 then
+    reaches our validation (and is reported with its item code) instead of crashing PyYAML."""
+
+
+_TemplateLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
+}
 
 
 def default_template_path() -> Path:
@@ -40,7 +51,7 @@ def load_template(path: Path) -> Template:
     except OSError as exc:
         raise TemplateError(path, "unreadable", detail=str(exc.strerror or exc)) from exc
     try:
-        data = yaml.load(text, Loader=_Loader)
+        data = yaml.load(text, Loader=_TemplateLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f"{mark.line + 1}" if mark is not None else ""

@@ -86,13 +86,34 @@ def create_db_engine(path: Path) -> Engine:
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+        # pysqlite would commit DDL on its own; we issue BEGIN ourselves (SQLAlchemy's recipe)
+        # so a failed migration rolls back whole instead of leaving half a schema behind
+        dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN")
+
     return engine
+
+
+def has_tables(path: Path) -> bool:
+    """Whether the file holds any table at all (a new file has only SQLite's header)."""
+    if not path.exists() or path.stat().st_size == 0:
+        return False
+    with db_errors(path):
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            return (
+                con.execute("SELECT 1 FROM sqlite_master WHERE type='table'").fetchone() is not None
+            )
+        finally:
+            con.close()
 
 
 def current_revision(path: Path) -> str | None:
@@ -143,7 +164,7 @@ def upgrade_to_head(engine: Engine, path: Path, backups_dir: Path) -> Path | Non
     if revision == HEAD_REVISION:
         return None
     backup = None
-    if path.exists() and path.stat().st_size > 0:
+    if has_tables(path):
         backup = backup_database(path, backups_dir, f"before-{HEAD_REVISION}")
     from alembic import command
     from alembic.config import Config

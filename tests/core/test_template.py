@@ -219,12 +219,6 @@ def test_date_not_in_iso_form_is_refused(tmp_path: Path, default_text: str) -> N
     assert "29.03.2024" in assert_russian_message(exc, path)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="BUG: core/template.py load_template catches only yaml.YAMLError; an unquoted "
-    "impossible date (2024-02-30) makes PyYAML's timestamp constructor raise ValueError",
-)
 def test_impossible_unquoted_date_is_a_template_error(tmp_path: Path, default_text: str) -> None:
     path = write(tmp_path, edit_item(default_text, "DOC-01", "due: 2024-03-29", "due: 2024-02-30"))
 
@@ -327,12 +321,18 @@ def test_small_hand_written_template_loads(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("old", "new", "problem", "item_code", "detail"),
     [
-        ("        done_when: \"Подписан\"\n", "", "missing_field", "DOC-01", "done_when"),
+        ('        done_when: "Подписан"\n', "", "missing_field", "DOC-01", "done_when"),
         ("      - code: DOC-01", "      - code: DOC-1", "bad_code", "DOC-1", ""),
         ("year: 2024", "year: yes", "wrong_type", None, "year"),
         ("roles: [Директор]", "roles: []", "bad_value", None, "roles"),
         ("  - code: DOC\n", "  - code: doc\n", "bad_section_code", None, "doc"),
-        ("due: 2024-03-29", "due: 2024-03-29 10:00:00", "bad_date", "DOC-01", "2024-03-29 10:00:00"),
+        (
+            "due: 2024-03-29",
+            "due: 2024-03-29 10:00:00",
+            "bad_date",
+            "DOC-01",
+            "2024-03-29 10:00:00",
+        ),
     ],
 )
 def test_small_template_mistakes(
