@@ -6,7 +6,7 @@ import datetime as dt
 import os
 import random
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -80,18 +80,40 @@ def make_photo(
     return path
 
 
+SECTION_TITLES = [
+    "Документы и организация",
+    "Кадры и повышение квалификации",
+    "Ремонт помещений",
+    "Зонирование",
+    "Оборудование",
+    "Фирменный стиль",
+    "Открытие Центра",
+    "Информационное сопровождение",
+    "Мониторинг показателей",
+]
+
+
 @pytest.fixture
-def tiny_disk(tmp_path: Path) -> Iterator[Path]:
-    """A real, nearly full file system: a 1 MiB tmpfs (needs root, as on CI)."""
-    mount_point = tmp_path / "tiny"
-    mount_point.mkdir()
-    result = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount_point)],
-        capture_output=True,
-    )
-    if result.returncode != 0:
-        pytest.skip("mounting a tmpfs needs root")
-    try:
-        yield mount_point
-    finally:
-        subprocess.run(["umount", "-l", str(mount_point)], check=False)
+def mount_tmpfs(tmp_path: Path) -> Iterator[Callable[[str, str], Path]]:
+    """Mount real tmpfs file systems (size like "1m") under tmp_path; needs root, as on CI.
+    Unmounted when the test ends."""
+    mounted: list[Path] = []
+
+    def mount(name: str, size: str) -> Path:
+        point = tmp_path / name
+        point.mkdir()
+        command = ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(point)]
+        if subprocess.run(command, capture_output=True).returncode != 0:
+            pytest.skip("mounting a tmpfs needs root")
+        mounted.append(point)
+        return point
+
+    yield mount
+    for point in reversed(mounted):
+        subprocess.run(["umount", "-l", str(point)], check=False)
+
+
+@pytest.fixture
+def tiny_disk(mount_tmpfs: Callable[[str, str], Path]) -> Path:
+    """A real, nearly full file system: a 1 MiB tmpfs."""
+    return mount_tmpfs("tiny", "1m")

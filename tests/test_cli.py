@@ -11,18 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import SECTION_TITLES
+
 ROOT = Path(__file__).resolve().parent.parent
-SECTION_TITLES = [
-    "Документы и организация",
-    "Кадры и повышение квалификации",
-    "Ремонт помещений",
-    "Зонирование",
-    "Оборудование",
-    "Фирменный стиль",
-    "Открытие Центра",
-    "Информационное сопровождение",
-    "Мониторинг показателей",
-]
 DEMO_SCHOOL = "МБОУ СОШ с. Троицкое"
 Completed = subprocess.CompletedProcess[str]
 

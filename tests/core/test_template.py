@@ -12,19 +12,8 @@ import pytest
 from core.errors import TemplateError
 from core.model import EvidenceKind
 from core.template import default_template_path, load_default_template, load_template
+from tests.conftest import SECTION_TITLES
 from ui.messages import describe_error
-
-SECTION_TITLES = [
-    "Документы и организация",
-    "Кадры и повышение квалификации",
-    "Ремонт помещений",
-    "Зонирование",
-    "Оборудование",
-    "Фирменный стиль",
-    "Открытие Центра",
-    "Информационное сопровождение",
-    "Мониторинг показателей",
-]
 
 # Positions of the infrastructure list named in shared/domain/DOMAIN.md, as the template words them.
 EQUIPMENT_KEYWORDS = [

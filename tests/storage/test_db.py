@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -106,17 +106,9 @@ def test_file_that_is_not_sqlite_is_refused_untouched(data_dir: Path) -> None:
 
 
 @pytest.fixture
-def read_only_folder(tmp_path: Path) -> Iterator[Path]:
-    """A real file system remounted read-only (as root, chmod alone would not stop writes)."""
-    folder = tmp_path / "ro"
-    folder.mkdir()
-    mount = ["mount", "-t", "tmpfs", "tmpfs", str(folder)]
-    if subprocess.run(mount, capture_output=True).returncode:
-        pytest.skip("mounting a tmpfs needs root")
-    try:
-        yield folder
-    finally:
-        subprocess.run(["umount", "-l", str(folder)], check=False)
+def read_only_folder(mount_tmpfs: Callable[[str, str], Path]) -> Path:
+    """A real file system to remount read-only (as root, chmod alone would not stop writes)."""
+    return mount_tmpfs("ro", "16m")
 
 
 def test_read_only_database_is_refused_and_stays_readable(read_only_folder: Path) -> None:

@@ -4,8 +4,7 @@ the window stays, and everything saved before is still there afterwards."""
 from __future__ import annotations
 
 import os
-import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,22 +14,9 @@ from tests.ui.conftest import type_text, wait_for_writes
 
 
 @pytest.fixture
-def own_mount(tmp_path: Path) -> Iterator[Path]:
-    """A real file system of our own that the test can turn read-only (needs root, as CI)."""
-    mount_point = tmp_path / "disk"
-    mount_point.mkdir()
-    if (
-        subprocess.run(
-            ["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(mount_point)],
-            capture_output=True,
-        ).returncode
-        != 0
-    ):
-        pytest.skip("mounting a tmpfs needs root")
-    try:
-        yield mount_point
-    finally:
-        subprocess.run(["umount", "-l", str(mount_point)], check=False)
+def own_mount(mount_tmpfs: Callable[[str, str], Path]) -> Path:
+    """A real file system of our own that the test can fill up."""
+    return mount_tmpfs("disk", "64m")
 
 
 def fill_up(mount_point: Path) -> Path:
