@@ -48,6 +48,12 @@ class Template:
     version: str
     roles: tuple[str, ...]
     sections: tuple[TemplateSection, ...]
+    equipment_sections: tuple[str, ...] = ()
+    equipment: tuple[EquipmentPosition, ...] = ()
+    zone_types: tuple[ZoneType, ...] = ()
+    brand_elements: tuple[BrandElement, ...] = ()
+    roadmap: tuple[RoadmapTask, ...] = ()
+    indicators: tuple[Indicator, ...] = ()
 
     def items(self) -> list[TemplateItem]:
         return [item for section in self.sections for item in section.items]
@@ -179,3 +185,57 @@ class Readiness:
     @property
     def percent(self) -> float:
         return 100.0 * self.done / self.applicable if self.applicable else 100.0
+
+
+# --- issue 3: equipment, rooms, brand style, roadmap, indicators -------------------------
+
+
+@dataclass(frozen=True)
+class EquipmentPosition:
+    """A position of the infrastructure list (template data)."""
+
+    code: str  # EQ-01
+    section: str  # физика, химия, биология, робототехника, ИТ, ОБЖ, мебель
+    name: str
+    unit: str  # шт., компл., набор
+    planned: int
+    checklist_item: str | None = None  # the checklist item it belongs to, e.g. EQP-01
+
+
+@dataclass(frozen=True)
+class ZoneType:
+    code: str  # physics
+    title: str  # кабинет физики
+    brand: tuple[str, ...]  # codes of the brand elements a room of this type needs
+
+
+class BrandScope(StrEnum):
+    BUILDING = "building"
+    ROOM = "room"
+
+
+@dataclass(frozen=True)
+class BrandElement:
+    code: str  # entrance_sign
+    title: str
+    scope: BrandScope
+    text: str = ""  # standard text, e.g. for the school site section
+
+
+@dataclass(frozen=True)
+class RoadmapTask:
+    code: str  # RM-01
+    name: str
+    responsible: str
+    result: str
+    due: dt.date
+    documents: str = ""
+    quarterly_report: bool = False  # a quarterly monitoring deadline of the regional order
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str  # IND-01
+    name: str
+    unit: str  # чел. | % | ед.
+    target: float  # per year

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -12,9 +12,20 @@ from typing import Any
 import yaml
 
 from core.errors import TemplateError
-from core.model import EvidenceKind, Template, TemplateItem, TemplateSection
+from core.model import (
+    BrandElement,
+    BrandScope,
+    EquipmentPosition,
+    EvidenceKind,
+    Indicator,
+    RoadmapTask,
+    Template,
+    TemplateItem,
+    TemplateSection,
+    ZoneType,
+)
 
-SUPPORTED_FORMAT = 1
+SUPPORTED_FORMATS = (1, 2)
 DEFAULT_TEMPLATE_FILE = "tochka-rosta-2024-khv.yaml"
 CODE_PATTERN = re.compile(r"^[A-Z]{2,5}-\d{2,3}$")
 SECTION_CODE_PATTERN = re.compile(r"^[A-Z]{2,5}$")
@@ -63,7 +74,7 @@ def parse_template(data: object, path: Path) -> Template:
     if not isinstance(data, Mapping):
         raise TemplateError(path, "not_mapping")
     fmt = _required(data, "format", int, path)
-    if fmt != SUPPORTED_FORMAT:
+    if fmt not in SUPPORTED_FORMATS:
         raise TemplateError(path, "unsupported_format", detail=str(fmt))
     template_id = _required(data, "id", str, path)
     title = _required(data, "title", str, path)
@@ -99,6 +110,27 @@ def parse_template(data: object, path: Path) -> Template:
         )
         sections.append(TemplateSection(code=code, title=section_title, items=items))
 
+    item_codes = frozenset(seen_items)
+    equipment_sections = tuple(_string_list(data, "equipment_sections", path))
+    brand_elements = tuple(
+        _parse_brand_element(raw, path) for raw in _blocks(data, "brand_elements", path)
+    )
+    _unique((b.code for b in brand_elements), path)
+    room_brand = {b.code for b in brand_elements if b.scope is BrandScope.ROOM}
+    equipment = tuple(
+        _parse_position(raw, equipment_sections, item_codes, path)
+        for raw in _blocks(data, "equipment", path)
+    )
+    _unique((p.code for p in equipment), path)
+    zone_types = tuple(
+        _parse_zone_type(raw, room_brand, path) for raw in _blocks(data, "zone_types", path)
+    )
+    _unique((z.code for z in zone_types), path)
+    roadmap = tuple(_parse_task(raw, roles, path) for raw in _blocks(data, "roadmap", path))
+    _unique((t.code for t in roadmap), path)
+    indicators = tuple(_parse_indicator(raw, path) for raw in _blocks(data, "indicators", path))
+    _unique((i.code for i in indicators), path)
+
     return Template(
         id=template_id,
         title=title,
@@ -107,6 +139,159 @@ def parse_template(data: object, path: Path) -> Template:
         version=version,
         roles=roles,
         sections=tuple(sections),
+        equipment_sections=equipment_sections,
+        equipment=equipment,
+        zone_types=zone_types,
+        brand_elements=brand_elements,
+        roadmap=roadmap,
+        indicators=indicators,
+    )
+
+
+EQUIPMENT_CODE = re.compile(r"^EQ-\d{2,3}$")
+ROADMAP_CODE = re.compile(r"^RM-\d{2,3}$")
+INDICATOR_CODE = re.compile(r"^IND-\d{2}$")
+SLUG_CODE = re.compile(r"^[a-z_]+$")
+INDICATOR_UNITS = ("чел.", "%", "ед.")
+
+
+def _blocks(data: Mapping[str, Any], key: str, path: Path) -> list[Mapping[str, Any]]:
+    raw = data.get(key)
+    if raw is None:
+        return []  # format 1 templates have none of the register blocks
+    if not isinstance(raw, list) or not all(isinstance(x, Mapping) for x in raw):
+        raise TemplateError(path, "wrong_type", detail=key)
+    return raw
+
+
+def _string_list(data: Mapping[str, Any], key: str, path: Path) -> list[str]:
+    raw = data.get(key)
+    if raw is None:
+        return []
+    if not isinstance(raw, list) or not all(isinstance(x, str) and x.strip() for x in raw):
+        raise TemplateError(path, "wrong_type", detail=key)
+    return [x.strip() for x in raw]
+
+
+def _unique(codes: Iterable[str], path: Path) -> None:
+    seen: set[str] = set()
+    for code in codes:
+        if code in seen:
+            raise TemplateError(path, "duplicate_code", item_code=code)
+        seen.add(code)
+
+
+def _code(raw: Mapping[str, Any], pattern: re.Pattern[str], path: Path) -> str:
+    code = raw.get("code")
+    if not isinstance(code, str) or not code.strip():
+        raise TemplateError(path, "missing_field", detail="code")
+    if not pattern.match(code):
+        raise TemplateError(path, "bad_code", item_code=code)
+    return code
+
+
+def _date(raw: Mapping[str, Any], code: str, path: Path) -> dt.date:
+    due = raw.get("due")
+    if due is None:
+        raise TemplateError(path, "missing_field", item_code=code, detail="due")
+    if isinstance(due, str):
+        try:
+            return dt.date.fromisoformat(due)
+        except ValueError:
+            raise TemplateError(path, "bad_date", item_code=code, detail=due) from None
+    if isinstance(due, dt.datetime) or not isinstance(due, dt.date):
+        raise TemplateError(path, "bad_date", item_code=code, detail=str(due))
+    return due
+
+
+def _number(raw: Mapping[str, Any], key: str, code: str, path: Path) -> float:
+    value = raw.get(key)
+    if value is None:
+        raise TemplateError(path, "missing_field", item_code=code, detail=key)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise TemplateError(path, "bad_value", item_code=code, detail=key)
+    return float(value)
+
+
+def _parse_position(
+    raw: Mapping[str, Any], sections: tuple[str, ...], item_codes: frozenset[str], path: Path
+) -> EquipmentPosition:
+    code = _code(raw, EQUIPMENT_CODE, path)
+    section = _required(raw, "section", str, path, code)
+    if section not in sections:
+        raise TemplateError(path, "unknown_section", item_code=code, detail=section)
+    planned = _number(raw, "planned", code, path)
+    if planned != int(planned):
+        raise TemplateError(path, "bad_value", item_code=code, detail="planned")
+    checklist = raw.get("checklist")
+    if checklist is not None and checklist not in item_codes:
+        raise TemplateError(path, "unknown_item", item_code=code, detail=str(checklist))
+    return EquipmentPosition(
+        code=code,
+        section=section,
+        name=_required(raw, "name", str, path, code).strip(),
+        unit=_required(raw, "unit", str, path, code).strip(),
+        planned=int(planned),
+        checklist_item=checklist,
+    )
+
+
+def _parse_zone_type(raw: Mapping[str, Any], room_brand: set[str], path: Path) -> ZoneType:
+    code = _code(raw, SLUG_CODE, path)
+    brand = raw.get("brand") or []
+    if not isinstance(brand, list) or not all(isinstance(b, str) for b in brand):
+        raise TemplateError(path, "wrong_type", item_code=code, detail="brand")
+    for element in brand:
+        if element not in room_brand:
+            raise TemplateError(path, "unknown_brand", item_code=code, detail=element)
+    return ZoneType(code=code, title=_required(raw, "title", str, path, code), brand=tuple(brand))
+
+
+def _parse_brand_element(raw: Mapping[str, Any], path: Path) -> BrandElement:
+    code = _code(raw, SLUG_CODE, path)
+    scope = _required(raw, "scope", str, path, code)
+    try:
+        brand_scope = BrandScope(scope)
+    except ValueError:
+        raise TemplateError(path, "bad_value", item_code=code, detail="scope") from None
+    text = raw.get("text") or ""
+    if not isinstance(text, str):
+        raise TemplateError(path, "wrong_type", item_code=code, detail="text")
+    return BrandElement(
+        code=code, title=_required(raw, "title", str, path, code), scope=brand_scope, text=text
+    )
+
+
+def _parse_task(raw: Mapping[str, Any], roles: tuple[str, ...], path: Path) -> RoadmapTask:
+    code = _code(raw, ROADMAP_CODE, path)
+    responsible = _required(raw, "responsible", str, path, code)
+    if responsible not in roles:
+        raise TemplateError(path, "unknown_role", item_code=code, detail=responsible)
+    documents = raw.get("documents") or ""
+    quarterly = raw.get("quarterly_report", False)
+    if not isinstance(documents, str) or not isinstance(quarterly, bool):
+        raise TemplateError(path, "wrong_type", item_code=code, detail="documents")
+    return RoadmapTask(
+        code=code,
+        name=_required(raw, "name", str, path, code),
+        responsible=responsible,
+        result=_required(raw, "result", str, path, code),
+        due=_date(raw, code, path),
+        documents=documents,
+        quarterly_report=quarterly,
+    )
+
+
+def _parse_indicator(raw: Mapping[str, Any], path: Path) -> Indicator:
+    code = _code(raw, INDICATOR_CODE, path)
+    unit = _required(raw, "unit", str, path, code)
+    if unit not in INDICATOR_UNITS:
+        raise TemplateError(path, "bad_value", item_code=code, detail="unit")
+    target = _number(raw, "target", code, path)
+    if unit == "%" and target > 100:
+        raise TemplateError(path, "bad_value", item_code=code, detail="target")
+    return Indicator(
+        code=code, name=_required(raw, "name", str, path, code), unit=unit, target=target
     )
 
 

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, DateTime, Index, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING_CONVENTION = {
@@ -56,7 +67,8 @@ class EvidenceRow(Base):
     __table_args__ = (UniqueConstraint("item_code", "sha256"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    item_code: Mapped[str] = mapped_column(String(16), index=True)
+    # the subject: a checklist code, EQ-01, EQ-01/act, room/3/before, brand/room/3/door_sign...
+    item_code: Mapped[str] = mapped_column(String(96), index=True)
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     kind: Mapped[str] = mapped_column(String(16))
     original_name: Mapped[str] = mapped_column(Text)
@@ -72,7 +84,7 @@ class HistoryRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(DateTime)  # UTC, stored naive
-    item_code: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    item_code: Mapped[str | None] = mapped_column(String(96), nullable=True)
     field: Mapped[str] = mapped_column(String(64))
     old: Mapped[str] = mapped_column(Text, default="")
     new: Mapped[str] = mapped_column(Text, default="")
@@ -83,3 +95,99 @@ class SettingRow(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+# --- registers: equipment, rooms, brand style, roadmap, indicators ------------------------
+
+
+class PositionRow(Base):
+    __tablename__ = "equipment_position"
+
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    planned: Mapped[int | None] = mapped_column(Integer, nullable=True)  # None: template's
+    delivered: Mapped[int] = mapped_column(Integer, default=0)
+    installed: Mapped[int] = mapped_column(Integer, default=0)
+    in_use: Mapped[int] = mapped_column(Integer, default=0)
+    supplier: Mapped[str] = mapped_column(Text, default="")
+    contract_number: Mapped[str] = mapped_column(Text, default="")
+    contract_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    delivery_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    act_number: Mapped[str] = mapped_column(Text, default="")
+    act_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+
+
+class RoomRow(Base):
+    __tablename__ = "room"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(Text)
+    zone_type: Mapped[str] = mapped_column(String(64))
+    floor: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    area: Mapped[float | None] = mapped_column(Float, nullable=True)
+    repair_status: Mapped[str] = mapped_column(String(16), default="not_started")
+    comment: Mapped[str] = mapped_column(Text, default="")
+
+
+class UnitRow(Base):
+    __tablename__ = "equipment_unit"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    position_code: Mapped[str] = mapped_column(String(16), index=True)
+    inventory_number: Mapped[str] = mapped_column(Text, default="")
+    serial_number: Mapped[str] = mapped_column(Text, default="")
+    room_id: Mapped[int | None] = mapped_column(
+        ForeignKey("room.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    status: Mapped[str] = mapped_column(String(16), default="stored")
+    import_batch_id: Mapped[int | None] = mapped_column(
+        ForeignKey("import_batch.id", ondelete="SET NULL"), nullable=True
+    )
+
+
+class BrandStateRow(Base):
+    __tablename__ = "brand_state"
+
+    key: Mapped[str] = mapped_column(String(96), primary_key=True)  # building/CODE, room/ID/CODE
+    status: Mapped[str] = mapped_column(String(16), default="not_started")
+    comment: Mapped[str] = mapped_column(Text, default="")
+
+
+class RoadmapStateRow(Base):
+    __tablename__ = "roadmap_state"
+
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), default="not_started")
+    due_override: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    done_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    order_number: Mapped[str] = mapped_column(Text, default="")
+    order_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    comment: Mapped[str] = mapped_column(Text, default="")
+
+
+class IndicatorTargetRow(Base):
+    __tablename__ = "indicator_target"
+
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    target: Mapped[float] = mapped_column(Float)
+
+
+class IndicatorValueRow(Base):
+    __tablename__ = "indicator_value"
+
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    quarter: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[float] = mapped_column(Float)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class ImportBatchRow(Base):
+    __tablename__ = "import_batch"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime)
+    file_name: Mapped[str] = mapped_column(Text)
+    positions_before: Mapped[str] = mapped_column(Text)  # JSON: the rows it changed, as they were
+    undone_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)

@@ -16,9 +16,10 @@ from core.paths import DataLayout
 from main import open_checklist
 from storage.db import BACKUPS_KEPT, backup_database, open_database, upgrade_to_head
 from storage.migrations import HEAD_REVISION
+from storage.models import Base
 from ui.messages import describe_error
 
-APP_TABLES = {"profile", "item_state", "evidence", "history", "setting", "alembic_version"}
+APP_TABLES = set(Base.metadata.tables) | {"alembic_version"}
 
 
 def tables(path: Path) -> set[str]:
