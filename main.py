@@ -12,19 +12,28 @@ from core.checklist import Checklist
 from core.errors import TochkaError
 from core.evidence import EvidenceFolder
 from core.paths import DataLayout, resolve_data_dir
+from core.registers import Center, Registers
 from core.template import load_default_template
 
 
-def open_checklist(data_dir: Path) -> Checklist:
-    """Open (creating and upgrading as needed) the data folder and its checklist."""
+def open_center(data_dir: Path) -> Center:
+    """Open (creating and upgrading as needed) the data folder: checklist and registers."""
     from storage.db import open_database
+    from storage.register_store import SqliteRegisterStore
     from storage.sqlite_store import SqliteChecklistStore
 
     layout = DataLayout(data_dir)
     template = load_default_template()
     engine = open_database(layout.database, layout.backups)
-    store = SqliteChecklistStore(engine, layout.database)
-    return Checklist(store, template, EvidenceFolder(layout.evidence))
+    checklist = Checklist(
+        SqliteChecklistStore(engine, layout.database), template, EvidenceFolder(layout.evidence)
+    )
+    registers = Registers(SqliteRegisterStore(engine, layout.database), checklist)
+    return Center(checklist, registers)
+
+
+def open_checklist(data_dir: Path) -> Checklist:
+    return open_center(data_dir).checklist
 
 
 def build_parser() -> argparse.ArgumentParser:

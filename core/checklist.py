@@ -192,6 +192,17 @@ class Checklist:
         """Attach files to an item. One bad file does not stop the others; each failure is
         reported in the result. Raises CancelledError only between files."""
         self.template.item(code)
+        return self.attach_to_subject(code, paths, progress, cancelled)
+
+    def attach_to_subject(
+        self,
+        code: str,
+        paths: Sequence[Path],
+        progress: Progress | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> AttachResult:
+        """Attach files to any subject: a checklist item, a position (EQ-01, EQ-01/act), a
+        room's «до»/«после» (room/3/before), a brand element (brand/room/3/door_sign)."""
         result = AttachResult()
         existing = {e.sha256 for e in self.store.evidence_for(code)}
         total = len(paths)

@@ -239,3 +239,98 @@ class Indicator:
     name: str
     unit: str  # чел. | % | ед.
     target: float  # per year
+
+
+class UnitStatus(StrEnum):
+    STORED = "stored"  # на складе
+    INSTALLED = "installed"  # установлено
+    IN_USE = "in_use"  # введено в эксплуатацию
+    FAULTY = "faulty"  # неисправно
+    WRITTEN_OFF = "written_off"  # списано
+
+
+@dataclass(frozen=True)
+class PositionState:
+    """What the school recorded about one position of the infrastructure list."""
+
+    code: str
+    planned: int | None = None  # None: the template's typical quantity
+    delivered: int = 0
+    installed: int = 0
+    in_use: int = 0
+    supplier: str = ""
+    contract_number: str = ""
+    contract_date: dt.date | None = None
+    delivery_date: dt.date | None = None
+    act_number: str = ""
+    act_date: dt.date | None = None
+
+
+POSITION_FIELDS: tuple[str, ...] = tuple(PositionState.__dataclass_fields__)[1:]
+
+
+@dataclass(frozen=True)
+class EquipmentUnit:
+    id: int  # 0 until stored
+    position_code: str
+    inventory_number: str = ""
+    serial_number: str = ""
+    room_id: int | None = None
+    status: UnitStatus = UnitStatus.STORED
+    import_batch_id: int | None = None
+
+
+UNIT_FIELDS = ("inventory_number", "serial_number", "room_id", "status")
+
+
+@dataclass(frozen=True)
+class Room:
+    id: int  # 0 until stored
+    number: str
+    name: str
+    zone_type: str
+    floor: int | None = None
+    area: float | None = None
+    repair_status: ItemStatus = ItemStatus.NOT_STARTED
+    comment: str = ""
+
+
+ROOM_FIELDS = ("number", "name", "zone_type", "floor", "area", "repair_status", "comment")
+
+
+@dataclass(frozen=True)
+class BrandState:
+    key: str  # building/CODE or room/ID/CODE
+    status: ItemStatus = ItemStatus.NOT_STARTED
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class RoadmapState:
+    code: str
+    status: ItemStatus = ItemStatus.NOT_STARTED
+    due_override: dt.date | None = None
+    done_on: dt.date | None = None
+    order_number: str = ""
+    order_date: dt.date | None = None
+    comment: str = ""
+
+
+ROADMAP_FIELDS = ("status", "due_override", "done_on", "order_number", "order_date", "comment")
+
+
+@dataclass(frozen=True)
+class IndicatorValue:
+    code: str
+    year: int
+    quarter: int  # 1..4
+    value: float
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ImportBatch:
+    id: int
+    at: dt.datetime
+    file_name: str
+    undone_at: dt.datetime | None

@@ -5,7 +5,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from core.model import CenterProfile, Evidence, HistoryEntry, ItemState, NewEvidence
+from core.model import (
+    BrandState,
+    CenterProfile,
+    EquipmentUnit,
+    Evidence,
+    HistoryEntry,
+    ImportBatch,
+    IndicatorValue,
+    ItemState,
+    NewEvidence,
+    PositionState,
+    RoadmapState,
+    Room,
+)
 
 
 class ChecklistStore(Protocol):
@@ -35,3 +48,61 @@ class ChecklistStore(Protocol):
     def get_setting(self, key: str) -> str | None: ...
 
     def set_setting(self, key: str, value: str) -> None: ...
+
+
+class RegisterStore(Protocol):
+    """Equipment, rooms, brand style, roadmap and indicators. As above, every write records its
+    history entries in the same transaction."""
+
+    def position_states(self) -> dict[str, PositionState]: ...
+
+    def save_position(self, state: PositionState, history: Sequence[HistoryEntry]) -> None: ...
+
+    def units(self) -> list[EquipmentUnit]: ...
+
+    def add_unit(self, unit: EquipmentUnit, history: Sequence[HistoryEntry]) -> EquipmentUnit: ...
+
+    def save_unit(self, unit: EquipmentUnit, history: Sequence[HistoryEntry]) -> None: ...
+
+    def remove_unit(self, unit_id: int, history: Sequence[HistoryEntry]) -> None: ...
+
+    def rooms(self) -> list[Room]: ...
+
+    def add_room(self, room: Room, history: Sequence[HistoryEntry]) -> Room: ...
+
+    def save_room(self, room: Room, history: Sequence[HistoryEntry]) -> None: ...
+
+    def remove_room(self, room_id: int, history: Sequence[HistoryEntry]) -> None: ...
+
+    def brand_states(self) -> dict[str, BrandState]: ...
+
+    def save_brand(self, state: BrandState, history: Sequence[HistoryEntry]) -> None: ...
+
+    def roadmap_states(self) -> dict[str, RoadmapState]: ...
+
+    def save_roadmap(self, state: RoadmapState, history: Sequence[HistoryEntry]) -> None: ...
+
+    def indicator_targets(self, year: int) -> dict[str, float]: ...
+
+    def save_indicator_target(
+        self, code: str, year: int, target: float, history: Sequence[HistoryEntry]
+    ) -> None: ...
+
+    def indicator_values(self, year: int) -> dict[tuple[str, int], IndicatorValue]: ...
+
+    def save_indicator_value(
+        self, value: IndicatorValue, history: Sequence[HistoryEntry]
+    ) -> None: ...
+
+    def apply_delivery(
+        self,
+        file_name: str,
+        positions: Sequence[PositionState],
+        before: Sequence[PositionState],
+        units: Sequence[EquipmentUnit],
+        history: Sequence[HistoryEntry],
+    ) -> int: ...
+
+    def undo_delivery(self, batch_id: int, history: Sequence[HistoryEntry]) -> None: ...
+
+    def last_import(self) -> ImportBatch | None: ...

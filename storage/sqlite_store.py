@@ -27,14 +27,21 @@ from storage.models import EvidenceRow, HistoryRow, ItemStateRow, ProfileRow, Se
 PROFILE_ID = 1
 
 
-def _to_db_time(value: dt.datetime) -> dt.datetime:
+def history_rows(entries: Sequence[HistoryEntry]) -> list[HistoryRow]:
+    return [
+        HistoryRow(at=to_db_time(e.at), item_code=e.item_code, field=e.field, old=e.old, new=e.new)
+        for e in entries
+    ]
+
+
+def to_db_time(value: dt.datetime) -> dt.datetime:
     """Stored as naive UTC."""
     if value.tzinfo is not None:
         value = value.astimezone(dt.UTC)
     return value.replace(tzinfo=None)
 
 
-def _from_db_time(value: dt.datetime) -> dt.datetime:
+def from_db_time(value: dt.datetime) -> dt.datetime:
     return value.replace(tzinfo=dt.UTC)
 
 
@@ -66,7 +73,7 @@ class SqliteChecklistStore:
                 s.add(row)
             for name in PROFILE_FIELDS:
                 setattr(row, name, getattr(profile, name))
-            s.add_all(self._history_rows(history))
+            s.add_all(history_rows(history))
 
     # --- items ---------------------------------------------------------------------------
     def item_states(self) -> dict[str, ItemState]:
@@ -97,8 +104,8 @@ class SqliteChecklistStore:
             row.due_override = state.due_override
             row.comment = state.comment
             row.completed_on = state.completed_on
-            row.updated_at = _to_db_time(dt.datetime.now(dt.UTC))
-            s.add_all(self._history_rows(history))
+            row.updated_at = to_db_time(dt.datetime.now(dt.UTC))
+            s.add_all(history_rows(history))
 
     # --- evidence ------------------------------------------------------------------------
     @staticmethod
@@ -112,7 +119,7 @@ class SqliteChecklistStore:
             stored_name=row.stored_name,
             size=row.size,
             taken_at=row.taken_at,  # camera local time, as EXIF gives it
-            added_at=_from_db_time(row.added_at),
+            added_at=from_db_time(row.added_at),
         )
 
     def add_evidence(self, evidence: NewEvidence, history: HistoryEntry) -> Evidence:
@@ -125,17 +132,17 @@ class SqliteChecklistStore:
                 stored_name=evidence.stored_name,
                 size=evidence.size,
                 taken_at=evidence.taken_at,
-                added_at=_to_db_time(history.at),
+                added_at=to_db_time(history.at),
             )
             s.add(row)
-            s.add_all(self._history_rows([history]))
+            s.add_all(history_rows([history]))
             s.flush()
             return self._evidence(row)
 
     def remove_evidence(self, evidence_id: int, history: HistoryEntry) -> None:
         with db_errors(self.path), self._session() as s, s.begin():
             s.execute(delete(EvidenceRow).where(EvidenceRow.id == evidence_id))
-            s.add_all(self._history_rows([history]))
+            s.add_all(history_rows([history]))
 
     def get_evidence(self, evidence_id: int) -> Evidence | None:
         with db_errors(self.path), self._session() as s:
@@ -164,15 +171,6 @@ class SqliteChecklistStore:
             return {code: count for code, count in rows}
 
     # --- history -------------------------------------------------------------------------
-    @staticmethod
-    def _history_rows(entries: Sequence[HistoryEntry]) -> list[HistoryRow]:
-        return [
-            HistoryRow(
-                at=_to_db_time(e.at), item_code=e.item_code, field=e.field, old=e.old, new=e.new
-            )
-            for e in entries
-        ]
-
     def history_for(self, item_code: str | None) -> list[HistoryEntry]:
         with db_errors(self.path), self._session() as s:
             query = select(HistoryRow).order_by(HistoryRow.at.desc(), HistoryRow.id.desc())
@@ -182,7 +180,7 @@ class SqliteChecklistStore:
                 query = query.where(HistoryRow.item_code == item_code)
             return [
                 HistoryEntry(
-                    at=_from_db_time(r.at),
+                    at=from_db_time(r.at),
                     item_code=r.item_code,
                     field=r.field,
                     old=r.old,
