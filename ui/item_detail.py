@@ -9,14 +9,13 @@ import html
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QMargins, QObject, Qt, QTimer, QUrl, Signal, Slot
-from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, QMargins, QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDateEdit,
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -24,25 +23,20 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QLineEdit,
-    QListView,
-    QMessageBox,
     QPlainTextEdit,
     QProgressDialog,
-    QPushButton,
     QScrollArea,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
-from core.checklist import AttachResult, Checklist
+from core.checklist import Checklist
 from core.model import ItemState, ItemStatus
-from ui.evidence_model import THUMB, EvidenceListModel
+from ui.evidence_panel import EvidencePanel
 from ui.formatting import EVIDENCE_NAMES, STATUS_NAMES, format_date
 from ui.history_model import HistoryTableModel
-from ui.messages import describe_error
 from ui.profile_form import DATE_FORMAT, from_qdate, to_qdate
-from ui.progress import progress_dialog
 from ui.tasks import TaskRunner
 
 AUTOSAVE_MS = 800
@@ -126,38 +120,14 @@ class ItemDetail(QWidget):
             form.addRow(label, widget)
         self._form = form
 
-        self.evidence_model = EvidenceListModel(runner, thumbnails_dir, self)
-        self.evidence_view = QListView()
-        self.evidence_view.setModel(self.evidence_model)
-        self.evidence_view.setViewMode(QListView.ViewMode.IconMode)
-        self.evidence_view.setIconSize(THUMB)
-        self.evidence_view.setGridSize(THUMB.grownBy(self._margins()))
-        self.evidence_view.setResizeMode(QListView.ResizeMode.Adjust)
-        self.evidence_view.setMovement(QListView.Movement.Static)
-        self.evidence_view.setWordWrap(True)
-        self.evidence_view.setMinimumHeight(THUMB.height() + 60)
-        self.evidence_view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.evidence_view.activated.connect(self._open_evidence)
-        self.add_button = QPushButton(self.tr("&Добавить файлы…"))
-        self.open_button = QPushButton(self.tr("Откр&ыть"))
-        self.remove_button = QPushButton(self.tr("&Удалить…"))
-        self.add_button.clicked.connect(self.choose_files)
-        self.open_button.clicked.connect(self._open_selected)
-        self.remove_button.clicked.connect(self.remove_selected)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.add_button)
-        buttons.addWidget(self.open_button)
-        buttons.addWidget(self.remove_button)
-        buttons.addStretch(1)
-        self.drop_hint = QLabel(self.tr("Перетащите сюда фото или документы, чтобы приложить."))
-        self.drop_hint.setStyleSheet("color: #5f6368;")
-        self.drop_hint.setWordWrap(True)
-        evidence_box = QGroupBox(self.tr("Фото и документы"))
-        evidence_layout = QVBoxLayout(evidence_box)
-        evidence_layout.addWidget(self.evidence_view)
-        evidence_layout.addLayout(buttons)
-        evidence_layout.addWidget(self.drop_hint)
-        QShortcut(QKeySequence.StandardKey.Delete, self.evidence_view, self.remove_selected)
+        self.evidence = EvidencePanel(checklist, runner, thumbnails_dir, checklist.attach)
+        self.evidence.changed.connect(self._on_evidence_changed)
+        self.evidence.failed.connect(self.failed)
+        # the panel's parts, as the tests and the drop handlers of this widget use them
+        self.evidence_model = self.evidence.model
+        self.evidence_view = self.evidence.view
+        self.attach_files = self.evidence.attach_files
+        self.remove_selected = self.evidence.remove_selected
 
         self.history_model = HistoryTableModel(self)
         self.history_view = QTableView()
@@ -180,7 +150,7 @@ class ItemDetail(QWidget):
         body_layout.addWidget(self.heading)
         body_layout.addWidget(self.about)
         body_layout.addLayout(form)
-        body_layout.addWidget(evidence_box)
+        body_layout.addWidget(self.evidence)
         body_layout.addWidget(history_box, 1)
         self.body = body
         scroll = QScrollArea()
@@ -267,15 +237,7 @@ class ItemDetail(QWidget):
         self.history_model.set_entries(self._checklist.history(code))
 
     def reload_evidence(self) -> None:
-        if self._code is None:
-            return
-        items = [
-            (e, self._checklist.evidence_path(e)) for e in self._checklist.evidence(self._code)
-        ]
-        self.evidence_model.set_evidence(items)
-        has = bool(items)
-        self.open_button.setEnabled(has)
-        self.remove_button.setEnabled(has)
+        self.evidence.set_subject(self._code)
 
     # --- editing -------------------------------------------------------------------------
     def _mark_dirty(self, field: str) -> None:
@@ -367,120 +329,17 @@ class ItemDetail(QWidget):
         self.flush()
 
     # --- evidence ------------------------------------------------------------------------
-    @Slot()
-    def choose_files(self) -> None:
-        if self._code is None:
-            return
-        paths, _ = QFileDialog.getOpenFileNames(
-            self, self.tr("Приложить фото и документы"), "", FILE_FILTER
-        )
-        if paths:
-            self.attach_files([Path(p) for p in paths])
-
-    def attach_files(self, paths: list[Path]) -> None:
-        code = self._code
-        if code is None or not paths:
-            return
-        task = self._runner.write(
-            functools.partial(self._checklist.attach, code, paths),
-            with_progress=True,
-            on_success=lambda result: self._attached(code, result),
-            on_failure=lambda exc: self._attach_failed(code, exc),
-        )
-        self._progress = progress_dialog(self, self.tr("Копирование файлов в папку данных…"), task)
-
-    def _close_progress(self) -> None:
-        progress = self._progress
-        if progress is not None:
-            progress.close()
-            progress.deleteLater()
-            self._progress = None
-
-    def _attached(self, code: str, result: AttachResult) -> None:
-        self._close_progress()
+    @Slot(str)
+    def _on_evidence_changed(self, code: str) -> None:
         if code == self._code:
-            self.reload_evidence()
             self.history_model.set_entries(self._checklist.history(code))
         self.item_saved.emit(code)
-        if result.failed:
-            lines = "\n\n".join(describe_error(exc) for exc in result.failed)
-            added = len(result.added)
-            head = self.tr("Приложено файлов: %n.", "", added) + "\n\n" if added else ""
-            QMessageBox.warning(self, self.tr("Не все файлы приложены"), head + lines)
-
-    def _attach_failed(self, code: str, exc: BaseException) -> None:
-        self._close_progress()
-        if code == self._code:
-            self.reload_evidence()
-        self.item_saved.emit(code)
-        self.failed.emit(exc)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if self._code is not None and _local_paths(event.mimeData().urls()):
-            event.acceptProposedAction()
-        else:
-            event.ignore()
+        self.evidence.dragEnterEvent(event)
 
     def dropEvent(self, event: QDropEvent) -> None:
-        paths = _local_paths(event.mimeData().urls())
-        if self._code is not None and paths:
-            event.acceptProposedAction()
-            self.attach_files(paths)
-
-    def _selected_rows(self) -> list[int]:
-        return sorted({i.row() for i in self.evidence_view.selectionModel().selectedIndexes()})
-
-    @Slot()
-    def _open_selected(self) -> None:
-        rows = self._selected_rows() or ([0] if self.evidence_model.rowCount() else [])
-        for row in rows:
-            self._open_evidence(self.evidence_model.index(row))
-
-    @Slot()
-    def _open_evidence(self, index: Any) -> None:
-        _evidence, path = self.evidence_model.evidence_at(index.row())
-        if not path.exists():
-            QMessageBox.warning(
-                self,
-                self.tr("Файл не найден"),
-                self.tr(
-                    "Файл «%1» пропал из папки данных. Восстановите папку из резервной копии."
-                ).replace("%1", str(path)),
-            )
-            return
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
-
-    @Slot()
-    def remove_selected(self) -> None:
-        code = self._code
-        rows = self._selected_rows()
-        if code is None or not rows:
-            return
-        chosen = [self.evidence_model.evidence_at(r)[0] for r in rows]
-        names = "\n".join(f"• {e.original_name}" for e in chosen)
-        answer = QMessageBox.question(
-            self,
-            self.tr("Удалить файлы"),
-            self.tr("Убрать из пункта %1 эти файлы?\n\n%2\n\nУдаление будет записано в историю.")
-            .replace("%1", code)
-            .replace("%2", names),
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.No,
-        )
-        if answer != QMessageBox.StandardButton.Yes:
-            return
-        for evidence in chosen:
-            self._runner.write(
-                self._checklist.remove_evidence,
-                evidence.id,
-                on_success=lambda _r: self._attached(code, AttachResult()),
-                on_failure=lambda exc: self._attach_failed(code, exc),
-            )
-
-
-def _local_paths(urls: list[QUrl]) -> list[Path]:
-    paths = [Path(u.toLocalFile()) for u in urls if u.isLocalFile()]
-    return paths if len(paths) == len(urls) else []
+        self.evidence.dropEvent(event)
 
 
 def _apply(state: ItemState, changes: dict[str, Any]) -> ItemState:
