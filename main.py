@@ -53,9 +53,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def cmd_status(checklist: Checklist) -> int:
-    from ui.formatting import days_phrase, format_date, plural
+def cmd_status(center: Center) -> int:
+    from ui.formatting import days_phrase, format_date, format_number, plural
 
+    checklist = center.checklist
     profile = checklist.profile()
     readiness = checklist.readiness()
     template = checklist.template
@@ -83,10 +84,33 @@ def cmd_status(checklist: Checklist) -> int:
             print(f"Открытие Центра сегодня ({opening})")
         else:
             print(f"Центр открыт {opening} ({days_phrase(-days)} назад)")
+    summary = center.registers.summary(readiness.today)
+    print(
+        f"Оборудование: план {summary.planned}, поставлено {summary.delivered}, "
+        f"установлено {summary.installed}, введено в эксплуатацию {summary.in_use}; "
+        f"расхождений: {summary.discrepancies}"
+    )
+    print(f"Помещения готовы: {summary.rooms_ready} из {summary.rooms_total}")
+    print(f"Фирменный стиль: готово {summary.brand_done} из {summary.brand_total} элементов")
+    print(f"Дорожная карта: просрочено {summary.roadmap_overdue} из {summary.roadmap_total}")
+    if summary.indicators:
+        print(f"Показатели {summary.indicators[0].year} г. (последний квартал к цели года):")
+    for row in summary.indicators:
+        latest = row.latest
+        progress = (
+            f"{format_number(latest.value)} из {format_number(row.target)} "
+            f"{row.indicator.unit} ({row.percent:.0f}%)"
+            if latest is not None and row.percent is not None
+            else f"нет данных (цель {format_number(row.target)} {row.indicator.unit})"
+        )
+        name = (
+            row.indicator.name if len(row.indicator.name) <= 70 else row.indicator.name[:69] + "…"
+        )
+        print(f"  {row.indicator.code} {name}: {progress}")
     return 0
 
 
-def cmd_demo(checklist: Checklist, photos: int) -> int:
+def cmd_demo(center: Center, photos: int) -> int:
     from core.demo import fill_demo
 
     interactive = sys.stdout.isatty()
@@ -95,9 +119,12 @@ def cmd_demo(checklist: Checklist, photos: int) -> int:
         if interactive or done == total:
             print(f"\rЗаполнение демонстрационного центра: {done}/{total}", end="", flush=True)
 
-    fill_demo(checklist, checklist.today(), photos=photos, progress=progress)
+    checklist = center.checklist
+    fill_demo(
+        checklist, checklist.today(), photos=photos, progress=progress, registers=center.registers
+    )
     print()
-    return cmd_status(checklist)
+    return cmd_status(center)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -110,13 +137,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         from ui.app import run_gui
 
-        return run_gui(data_dir, open_checklist)
+        return run_gui(data_dir, open_center)
     try:
-        checklist = open_checklist(data_dir)
+        center = open_center(data_dir)
         if args.command == "status":
-            return cmd_status(checklist)
+            return cmd_status(center)
         if args.command == "demo":
-            return cmd_demo(checklist, args.photos)
+            return cmd_demo(center, args.photos)
     except TochkaError as exc:
         from core.demo import DemoRefused
         from ui.messages import describe_error

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from core.checklist import Checklist
 from core.errors import TochkaError
-from core.model import CenterProfile, EvidenceKind, ItemStatus
+from core.model import CenterProfile, EvidenceKind, ItemStatus, UnitStatus
+from core.registers import Registers
 
 PHOTO_SIZE = (3000, 2000)
 
@@ -80,11 +81,101 @@ def make_demo_photo(path: Path, seed: int, caption: str, taken: dt.datetime) -> 
     img.save(path, "JPEG", quality=88, exif=exif.tobytes())
 
 
+def fill_demo_registers(registers: Registers, today: dt.date) -> None:
+    """Rooms, the full equipment list with some discrepancies, brand elements, roadmap tasks
+    (some overdue), indicators for two quarters."""
+    rnd = random.Random(2027)
+    template = registers.template
+    zones = [z.code for z in template.zone_types]
+    plan = [
+        ("12", "Кабинет физики", zones[0], 2, 64.5),
+        ("14", "Кабинет химии и биологии", zones[1 % len(zones)], 2, 70.2),
+        ("14а", "Лаборантская", zones[2 % len(zones)], 2, 18.0),
+        ("21", "Коворкинг", zones[3 % len(zones)], 2, 48.0),
+    ]
+    rooms = []
+    for n, (number, name, zone, floor, area) in enumerate(plan):
+        status = [ItemStatus.DONE, ItemStatus.DONE, ItemStatus.IN_PROGRESS, ItemStatus.NOT_STARTED][
+            n
+        ]
+        rooms.append(
+            registers.add_room(number, name, zone, floor=floor, area=area, repair_status=status)
+        )
+    for item in registers.brand_items():
+        status = rnd.choice(
+            [ItemStatus.DONE, ItemStatus.DONE, ItemStatus.IN_PROGRESS, ItemStatus.NOT_STARTED]
+        )
+        registers.update_brand(item.key, status=status)
+    suppliers = ["ООО «Школьный мир»", "ООО «Научные развлечения»", "АО «Просвещение-Снаб»"]
+    for n, view in enumerate(registers.positions()):
+        planned = view.planned
+        delivered = planned if n % 5 else max(0, planned - 1)  # every fifth short
+        installed = delivered if n % 4 else max(0, delivered - 1)
+        in_use = installed if n % 3 else max(0, installed - 1)
+        registers.update_position(
+            view.position.code,
+            delivered=delivered,
+            installed=installed,
+            in_use=in_use,
+            supplier=suppliers[n % len(suppliers)],
+            contract_number=f"0122300012427000{n % 3 + 1:03d}",
+            contract_date=today - dt.timedelta(days=120),
+            delivery_date=today - dt.timedelta(days=60 - n),
+            act_number=f"{n + 1}/П" if delivered else "",
+            act_date=today - dt.timedelta(days=55 - n) if delivered else None,
+        )
+        room = rooms[{"физика": 0, "химия": 1, "биология": 1}.get(view.position.section, 3)]
+        for unit_number in range(min(delivered, 3)):
+            registers.add_unit(
+                view.position.code,
+                serial_number=f"SN{2027_0000 + n * 10 + unit_number}",
+                inventory_number=f"101340{n:03d}{unit_number}" if (n + unit_number) % 7 else "",
+                room_id=room.id if (n + unit_number) % 9 else None,
+                status=UnitStatus.IN_USE if unit_number < in_use else UnitStatus.INSTALLED,
+            )
+    tasks = registers.tasks(today)
+    for n, task in enumerate(tasks):
+        if n < 4:
+            registers.update_task(
+                task.task.code,
+                status=ItemStatus.DONE,
+                done_on=today - dt.timedelta(days=30 - n),
+                order_number=f"{15 + n}-од",
+                order_date=today - dt.timedelta(days=31),
+            )
+        elif n < 7:
+            registers.update_task(
+                task.task.code,
+                status=ItemStatus.IN_PROGRESS,
+                due_override=today - dt.timedelta(days=5 + n),
+                comment="Срок перенесён по письму управления образования",
+            )
+    year = registers.indicator_year()
+    profile = registers.checklist.profile()
+    pupils = profile.pupils if profile else 300
+    for indicator_row in registers.indicators(year):
+        indicator = indicator_row.indicator
+        for quarter, share in ((1, 0.35), (2, 0.6)):
+            value = indicator.target * share
+            if indicator.unit == "чел.":
+                value = min(pupils, round(value))
+            elif indicator.unit == "ед.":
+                value = round(value)
+            registers.set_indicator_value(
+                indicator.code,
+                year,
+                quarter,
+                float(value),
+                "по данным журнала" if quarter == 2 else "",
+            )
+
+
 def fill_demo(
     checklist: Checklist,
     today: dt.date,
     photos: int = 40,
     progress: Callable[[int, int], None] | None = None,
+    registers: Registers | None = None,
 ) -> None:
     if checklist.profile() is not None:
         raise DemoRefused("data folder already holds a center")
@@ -129,6 +220,8 @@ def fill_demo(
             due_override=today - dt.timedelta(days=rnd.randint(3, 40)),
             comment="Срок перенесён по письму управления образования",
         )
+    if registers is not None:
+        fill_demo_registers(registers, today)
     with tempfile.TemporaryDirectory(prefix="tochka-demo-") as tmp:
         for n in range(photos):
             item = photo_items[n % len(photo_items)] if photo_items else items[n % len(items)]

@@ -13,13 +13,14 @@ from core import APP_NAME, APP_VERSION
 from core.checklist import Checklist
 from core.errors import TochkaError
 from core.paths import DataLayout
+from core.registers import Center
 from ui.main_window import MainWindow
 from ui.messages import describe_error
 from ui.profile_form import FirstRunWizard
 from ui.resources import install_russian, register_fonts
 from ui.tasks import TaskRunner
 
-Opener = Callable[[Path], Checklist]
+Opener = Callable[[Path], Center]
 
 
 def make_application(argv: list[str] | None = None) -> QApplication:
@@ -34,7 +35,7 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def open_data(data_dir: Path, opener: Opener) -> tuple[Checklist, Path] | None:
+def open_data(data_dir: Path, opener: Opener) -> tuple[Center, Path] | None:
     """Open the data folder; when it cannot be used, say why and offer another folder."""
     while True:
         try:
@@ -67,9 +68,9 @@ def first_run(checklist: Checklist) -> bool:
             QMessageBox.critical(wizard, "Профиль не сохранён", describe_error(exc))
 
 
-def build_main_window(checklist: Checklist, data_dir: Path) -> MainWindow:
+def build_main_window(center: Center, data_dir: Path) -> MainWindow:
     runner = TaskRunner()
-    window = MainWindow(checklist, runner, DataLayout(data_dir))
+    window = MainWindow(center, runner, DataLayout(data_dir))
     runner.setParent(window)
     return window
 
@@ -79,9 +80,9 @@ def run_gui(data_dir: Path, opener: Opener) -> int:
     opened = open_data(data_dir, opener)
     if opened is None:
         return 2
-    checklist, data_dir = opened
-    if checklist.profile() is None and not first_run(checklist):
+    center, data_dir = opened
+    if center.checklist.profile() is None and not first_run(center.checklist):
         return 0
-    window = build_main_window(checklist, data_dir)
+    window = build_main_window(center, data_dir)
     window.show()
     return app.exec()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from core.model import EvidenceKind, ItemStatus
+from core.model import EvidenceKind, ItemStatus, UnitStatus
 
 STATUS_NAMES = {
     ItemStatus.NOT_STARTED: "не начато",
@@ -29,6 +29,36 @@ FIELD_NAMES = {
     "completed_on": "Дата выполнения",
     "evidence_added": "Приложен файл",
     "evidence_removed": "Удалён файл",
+    "planned": "План",
+    "delivered": "Поставлено",
+    "installed": "Установлено",
+    "in_use": "Введено в эксплуатацию",
+    "supplier": "Поставщик",
+    "contract_number": "Номер контракта",
+    "contract_date": "Дата контракта",
+    "delivery_date": "Дата поставки",
+    "act_number": "Номер акта",
+    "act_date": "Дата акта",
+    "inventory_number": "Инвентарный номер",
+    "serial_number": "Серийный номер",
+    "room_id": "Помещение",
+    "unit_added": "Добавлена единица",
+    "unit_removed": "Удалена единица",
+    "number": "Номер помещения",
+    "name": "Название",
+    "zone_type": "Зона",
+    "floor": "Этаж",
+    "area": "Площадь",
+    "repair_status": "Ремонт",
+    "room_removed": "Помещение удалено",
+    "done_on": "Дата выполнения",
+    "order_number": "Номер приказа",
+    "order_date": "Дата приказа",
+    "value": "Значение",
+    "note": "Примечание",
+    "target": "Цель на год",
+    "delivery_import": "Импорт поставки",
+    "delivery_import_undone": "Импорт поставки отменён",
 }
 
 
@@ -62,17 +92,32 @@ def history_value(field: str, raw: str) -> str:
     """A history value as people read it: statuses in Russian, ISO dates as ДД.ММ.ГГГГ."""
     if not raw:
         return "—"
-    if field == "status":
-        try:
+    if field in ("status", "repair_status"):
+        if raw in {s.value for s in ItemStatus}:
             return STATUS_NAMES[ItemStatus(raw)]
-        except ValueError:
-            return raw
-    if field in ("due_override", "completed_on", "profile.opening_date"):
+        if raw in {s.value for s in UnitStatus}:
+            return UNIT_STATUS_NAMES[UnitStatus(raw)]
+        return raw
+    if field in DATE_FIELDS:
         try:
             return format_date(dt.date.fromisoformat(raw))
         except ValueError:
             return raw
     return raw
+
+
+DATE_FIELDS = frozenset(
+    {
+        "due_override",
+        "completed_on",
+        "profile.opening_date",
+        "contract_date",
+        "delivery_date",
+        "act_date",
+        "done_on",
+        "order_date",
+    }
+)
 
 
 def field_name(field: str) -> str:
@@ -90,3 +135,29 @@ def format_size(size: int) -> str:
     if size < 1024 * 1024:
         return f"{size / 1024:.0f} КБ".replace(".", ",")
     return f"{size / 1024 / 1024:.1f} МБ".replace(".", ",")
+
+
+UNIT_STATUS_NAMES = {
+    UnitStatus.STORED: "на складе",
+    UnitStatus.INSTALLED: "установлено",
+    UnitStatus.IN_USE: "введено в эксплуатацию",
+    UnitStatus.FAULTY: "неисправно",
+    UnitStatus.WRITTEN_OFF: "списано",
+}
+
+DISCREPANCY_TEXT = {
+    "not_delivered": "поставлено {actual} из {expected} по плану",
+    "not_installed": "установлено {actual} из {expected} поставленных",
+    "unit_without_room": "единица без помещения",
+    "unit_without_inventory": "введена в эксплуатацию без инвентарного номера",
+}
+
+
+def format_number(value: float | None) -> str:
+    if value is None:
+        return ""
+    return f"{value:g}".replace(".", ",")
+
+
+def quarter_name(quarter: int) -> str:
+    return {1: "I", 2: "II", 3: "III", 4: "IV"}[quarter] + " кв."

@@ -17,36 +17,73 @@ from PySide6.QtWidgets import (
 )
 
 from core import APP_VERSION
-from core.checklist import Checklist
 from core.paths import DataLayout
+from core.registers import Center
+from ui.brand_view import BrandView
 from ui.checklist_view import ChecklistView
+from ui.equipment_view import EquipmentView
+from ui.indicators_view import IndicatorsView
 from ui.messages import describe_error
 from ui.profile_form import ProfileDialog
+from ui.register_page import RegisterPage
+from ui.roadmap_view import RoadmapView
+from ui.rooms_view import RoomsView
 from ui.summary_view import SummaryView
 from ui.tasks import TaskRunner
 
-PAGE_SUMMARY, PAGE_CHECKLIST = range(2)
+(
+    PAGE_SUMMARY,
+    PAGE_CHECKLIST,
+    PAGE_EQUIPMENT,
+    PAGE_ROOMS,
+    PAGE_BRAND,
+    PAGE_ROADMAP,
+    PAGE_INDICATORS,
+) = range(7)
 
 
 class MainWindow(QMainWindow):
     def __init__(
-        self, checklist: Checklist, runner: TaskRunner, layout: DataLayout, parent: Any = None
+        self, center: Center, runner: TaskRunner, layout: DataLayout, parent: Any = None
     ) -> None:
         super().__init__(parent)
+        checklist = center.checklist
         self._checklist = checklist
+        self._registers = center.registers
         self._runner = runner
         self._layout = layout
         self.setWindowTitle(self.tr("Точка роста — готовность центра"))
 
-        self.summary = SummaryView(checklist)
+        self.summary = SummaryView(checklist, center.registers)
         self.checklist_view = ChecklistView(checklist, runner, layout.thumbnails)
         self.pages = QStackedWidget()
         self.pages.addWidget(self.summary)
         self.pages.addWidget(self.checklist_view)
+        # register pages are built when first opened: a lighter start on old PCs
+        self._page_factories: dict[int, type[RegisterPage]] = {
+            PAGE_EQUIPMENT: EquipmentView,
+            PAGE_ROOMS: RoomsView,
+            PAGE_BRAND: BrandView,
+            PAGE_ROADMAP: RoadmapView,
+            PAGE_INDICATORS: IndicatorsView,
+        }
+        self._register_pages: dict[int, RegisterPage] = {}
+        for _ in self._page_factories:
+            self.pages.addWidget(QWidget())
         self.nav = QListWidget()
-        self.nav.addItems([self.tr("Сводка"), self.tr("Чек-лист")])
-        self.nav.setFixedWidth(130)
-        self.nav.currentRowChanged.connect(self.pages.setCurrentIndex)
+        self.nav.addItems(
+            [
+                self.tr("Сводка"),
+                self.tr("Чек-лист"),
+                self.tr("Оборудование"),
+                self.tr("Помещения"),
+                self.tr("Фирменный стиль"),
+                self.tr("Дорожная карта"),
+                self.tr("Показатели"),
+            ]
+        )
+        self.nav.setFixedWidth(150)
+        self.nav.currentRowChanged.connect(self.show_page)
         self.nav.setCurrentRow(PAGE_SUMMARY)
         central = QWidget()
         row = QHBoxLayout(central)
@@ -65,6 +102,35 @@ class MainWindow(QMainWindow):
         runner.task_failed_unhandled.connect(self.show_error)
         self._restore_geometry()
 
+    @Slot(int)
+    def show_page(self, number: int) -> None:
+        if number in self._page_factories:
+            self.page(number)
+        self.pages.setCurrentIndex(number)
+
+    def page(self, number: int) -> RegisterPage:
+        """The register page, built on first use."""
+        page = self._register_pages.get(number)
+        if page is None:
+            factory = self._page_factories[number]
+            page = factory(self._registers, self._runner, self._layout.thumbnails)
+            page.changed.connect(self._on_register_changed)
+            page.failed.connect(self.show_error)
+            placeholder = self.pages.widget(number)
+            self.pages.removeWidget(placeholder)
+            placeholder.deleteLater()
+            self.pages.insertWidget(number, page)
+            self._register_pages[number] = page
+        return page
+
+    @Slot()
+    def _on_register_changed(self) -> None:
+        self.summary.refresh()
+        for page in self._register_pages.values():
+            if page is not self.sender():
+                page.mark_stale()
+        self.saved_label.setText(self.tr("Все изменения сохранены"))
+
     def _build_menu(self) -> None:
         file_menu = self.menuBar().addMenu(self.tr("&Файл"))
         profile = QAction(self.tr("&Профиль центра…"), self)
@@ -79,6 +145,11 @@ class MainWindow(QMainWindow):
         for page, text, key in (
             (PAGE_SUMMARY, self.tr("&Сводка"), "Ctrl+1"),
             (PAGE_CHECKLIST, self.tr("&Чек-лист"), "Ctrl+2"),
+            (PAGE_EQUIPMENT, self.tr("&Оборудование"), "Ctrl+3"),
+            (PAGE_ROOMS, self.tr("&Помещения"), "Ctrl+4"),
+            (PAGE_BRAND, self.tr("&Фирменный стиль"), "Ctrl+5"),
+            (PAGE_ROADMAP, self.tr("&Дорожная карта"), "Ctrl+6"),
+            (PAGE_INDICATORS, self.tr("Показа&тели"), "Ctrl+7"),
         ):
             action = QAction(text, self)
             action.setShortcut(QKeySequence(key))
@@ -118,6 +189,8 @@ class MainWindow(QMainWindow):
     def _profile_saved(self) -> None:
         self.summary.refresh()
         self.checklist_view.reload()
+        for page in self._register_pages.values():
+            page.mark_stale()
         self.saved_label.setText(self.tr("Профиль сохранён"))
 
     @Slot()

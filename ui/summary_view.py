@@ -29,7 +29,8 @@ from PySide6.QtWidgets import (
 
 from core.checklist import Checklist
 from core.model import Readiness
-from ui.formatting import days_phrase, format_date, plural
+from core.registers import Registers, RegisterSummary
+from ui.formatting import days_phrase, format_date, format_number, plural
 
 Index = QModelIndex | QPersistentModelIndex
 ItemCodeRole = Qt.ItemDataRole.UserRole + 1
@@ -79,9 +80,12 @@ class OverdueTableModel(QAbstractTableModel):
 class SummaryView(QWidget):
     item_activated = Signal(str)
 
-    def __init__(self, checklist: Checklist, parent: Any = None) -> None:
+    def __init__(
+        self, checklist: Checklist, registers: Registers | None = None, parent: Any = None
+    ) -> None:
         super().__init__(parent)
         self._checklist = checklist
+        self._registers = registers
         self.title = QLabel()
         title_font = QFont(self.font())
         title_font.setPointSizeF(title_font.pointSizeF() * 1.5)
@@ -125,15 +129,46 @@ class SummaryView(QWidget):
         hint.setStyleSheet("color: #5f6368;")
         overdue_layout.addWidget(hint)
 
+        self.registers_box = QGroupBox(self.tr("Оборудование, помещения, дорожная карта"))
+        registers_grid = QGridLayout(self.registers_box)
+        self.register_lines: dict[str, QLabel] = {}
+        for row, (key, caption) in enumerate(
+            (
+                ("equipment", self.tr("Оборудование (план / поставлено / установлено / введено):")),
+                ("discrepancies", self.tr("Расхождения по оборудованию:")),
+                ("rooms", self.tr("Помещения готовы:")),
+                ("brand", self.tr("Фирменный стиль, элементов готово:")),
+                ("roadmap", self.tr("Дорожная карта, просрочено:")),
+            )
+        ):
+            registers_grid.addWidget(QLabel(caption), row, 0)
+            value = QLabel()
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            registers_grid.addWidget(value, row, 1)
+            self.register_lines[key] = value
+        registers_grid.setColumnStretch(1, 1)
+        self.indicators_box = QGroupBox(self.tr("Показатели, % цели года"))
+        self.indicators_grid = QGridLayout(self.indicators_box)
+        self.indicators_grid.setColumnStretch(1, 1)
+        self._indicator_widgets: list[tuple[QLabel, QProgressBar, QLabel]] = []
+
         top = QHBoxLayout()
         top.addWidget(self.overall, 1)
         top.addWidget(self.overall_text)
+        middle = QHBoxLayout()
+        middle.addWidget(self.sections_box, 3)
+        right = QVBoxLayout()
+        right.addWidget(self.registers_box)
+        right.addWidget(self.indicators_box, 1)
+        middle.addLayout(right, 2)
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addWidget(self.opening)
         layout.addLayout(top)
-        layout.addWidget(self.sections_box)
+        layout.addLayout(middle)
         layout.addWidget(self.overdue_box, 1)
+        self.registers_box.setVisible(registers is not None)
+        self.indicators_box.setVisible(registers is not None)
         self.refresh()
 
     @Slot()
@@ -152,6 +187,45 @@ class SummaryView(QWidget):
         )
         self._fill_sections(readiness)
         self._fill_overdue(readiness)
+        if self._registers is not None:
+            self._fill_registers(self._registers.summary(readiness.today))
+
+    def _fill_registers(self, summary: RegisterSummary) -> None:
+        lines = self.register_lines
+        lines["equipment"].setText(
+            f"{summary.planned} / {summary.delivered} / {summary.installed} / {summary.in_use}"
+        )
+        lines["discrepancies"].setText(str(summary.discrepancies))
+        lines["discrepancies"].setStyleSheet("color: #b3261e;" if summary.discrepancies else "")
+        lines["rooms"].setText(f"{summary.rooms_ready} из {summary.rooms_total}")
+        lines["brand"].setText(f"{summary.brand_done} из {summary.brand_total}")
+        lines["roadmap"].setText(f"{summary.roadmap_overdue} из {summary.roadmap_total}")
+        lines["roadmap"].setStyleSheet("color: #b3261e;" if summary.roadmap_overdue else "")
+        while len(self._indicator_widgets) < len(summary.indicators):
+            row = len(self._indicator_widgets)
+            label, bar, value = QLabel(), QProgressBar(), QLabel()
+            bar.setRange(0, 100)
+            bar.setMaximumHeight(18)
+            self.indicators_grid.addWidget(label, row, 0)
+            self.indicators_grid.addWidget(bar, row, 1)
+            self.indicators_grid.addWidget(value, row, 2)
+            self._indicator_widgets.append((label, bar, value))
+        for (label, bar, value), indicator in zip(
+            self._indicator_widgets, summary.indicators, strict=False
+        ):
+            label.setText(indicator.indicator.code)
+            label.setToolTip(indicator.indicator.name)
+            bar.setToolTip(indicator.indicator.name)
+            percent = indicator.percent
+            bar.setValue(min(100, round(percent)) if percent is not None else 0)
+            bar.setFormat(f"{percent:.0f} %" if percent is not None else "нет данных")
+            latest = indicator.latest
+            value.setText(
+                f"{format_number(latest.value)} из {format_number(indicator.target)} "
+                f"{indicator.indicator.unit}"
+                if latest
+                else f"цель {format_number(indicator.target)} {indicator.indicator.unit}"
+            )
 
     def _opening_text(self, readiness: Readiness) -> str:
         profile = self._checklist.profile()

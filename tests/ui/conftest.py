@@ -31,12 +31,11 @@ def app(qapp: object) -> object:
 @pytest.fixture
 def open_window(qtbot, app) -> Callable[[Path], object]:
     """Open the data folder and its main window as main.py does (the real opener)."""
-    from main import open_checklist
+    from main import open_center
     from ui.app import build_main_window
 
     def opener(data_dir: Path):
-        checklist = open_checklist(data_dir)
-        window = build_main_window(checklist, data_dir)
+        window = build_main_window(open_center(data_dir), data_dir)
         qtbot.addWidget(window)
         window.show()
         qtbot.waitExposed(window)

@@ -285,7 +285,7 @@ def test_summary_numbers_match_the_data(qtbot, window) -> None:
 def test_unusable_data_folder_is_explained_and_left_untouched(
     qtbot, app, tmp_path, monkeypatch
 ) -> None:
-    from main import open_checklist
+    from main import open_center
     from ui.app import open_data
 
     data = tmp_path / "data"
@@ -294,7 +294,7 @@ def test_unusable_data_folder_is_explained_and_left_untouched(
     db.write_text("Это не база данных, а заметки директора", encoding="utf-8")
     shown: list[str] = []
     monkeypatch.setattr(QMessageBox, "exec", lambda self: shown.append(self.text()) or 0)
-    assert open_data(data, open_checklist) is None  # the user chose «Выход»
+    assert open_data(data, open_center) is None  # the user chose «Выход»
     assert shown and "не является базой данных" in shown[0] and str(db) in shown[0]
     assert db.read_text(encoding="utf-8") == "Это не база данных, а заметки директора"
 
