@@ -13,8 +13,9 @@ from core.readiness import CLOSED_STATUSES
 from core.registers import BrandItem, Registers
 from ui.evidence_panel import EvidencePanel
 from ui.formatting import STATUS_NAMES
+from ui.history_model import HistoryTableModel
 from ui.record_table import Column, RecordTable
-from ui.register_page import RegisterPage
+from ui.register_page import RegisterPage, history_table
 from ui.rooms_view import status_choices
 from ui.tasks import TaskRunner
 
@@ -69,6 +70,8 @@ class BrandView(RegisterPage):
         right_layout.addWidget(self.photo)
         right_layout.addWidget(self.text)
         right_layout.addWidget(missing_box, 1)
+        self.history_model = HistoryTableModel(self)
+        right_layout.addWidget(history_table(self.history_model), 1)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.table)
         splitter.addWidget(right)
@@ -98,6 +101,9 @@ class BrandView(RegisterPage):
     @Slot(object)
     def _on_selected(self, item: BrandItem | None) -> None:
         self.photo.set_subject(f"brand/{item.key}" if item is not None else None)
+        self.history_model.set_entries(
+            self.checklist.history(f"brand/{item.key}") if item is not None else []
+        )
         self.text.setText(
             self.tr("Стандартный текст: %1").replace("%1", item.element.text)
             if item is not None and item.element.text

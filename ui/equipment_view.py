@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -26,9 +27,10 @@ from core.registers import Discrepancy, PositionView, Registers
 from ui.delivery_dialog import DeliveryPreviewDialog
 from ui.evidence_panel import EvidencePanel
 from ui.formatting import DISCREPANCY_TEXT, UNIT_STATUS_NAMES, format_datetime
+from ui.history_model import HistoryTableModel
 from ui.progress import progress_dialog
 from ui.record_table import Column, RecordTable
-from ui.register_page import RegisterPage
+from ui.register_page import RegisterPage, history_table
 from ui.tasks import TaskRunner
 
 RED = "#b3261e"
@@ -89,8 +91,10 @@ class EquipmentView(RegisterPage):
 
         self.problems = RecordTable(self._problem_columns(), self.tr("Фильтр…"))
         self.problems.current_changed.connect(self._on_problem_selected)
-        self.problems_box = QGroupBox()
-        QVBoxLayout(self.problems_box).addWidget(self.problems)
+        self.history_model = HistoryTableModel(self)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.problems, "")
+        self.tabs.addTab(history_table(self.history_model), self.tr("История позиции"))
 
         toolbar = QHBoxLayout()
         toolbar.addWidget(self.import_button)
@@ -107,7 +111,7 @@ class EquipmentView(RegisterPage):
         lower = QSplitter(Qt.Orientation.Horizontal)
         lower.addWidget(self.units_box)
         lower.addWidget(evidence)
-        lower.addWidget(self.problems_box)
+        lower.addWidget(self.tabs)
         lower.setSizes([520, 300, 380])
         main = QSplitter(Qt.Orientation.Vertical)
         main.addWidget(self.positions)
@@ -244,7 +248,7 @@ class EquipmentView(RegisterPage):
             self._problems.setdefault(problem.position_code, []).append(problem)
         self._fill_positions()
         self.problems.set_rows(problems)
-        self.problems_box.setTitle(self.tr("Расхождения: %1").replace("%1", str(len(problems))))
+        self.tabs.setTabText(0, self.tr("Расхождения: %1").replace("%1", str(len(problems))))
         self._on_position_selected(self.positions.current_row())
         batch = registers.last_import()
         can_undo = batch is not None and batch.undone_at is None
@@ -283,6 +287,7 @@ class EquipmentView(RegisterPage):
         self.remove_unit_button.setEnabled(code is not None)
         self.photos.set_subject(code)
         self.act.set_subject(f"{code}/act" if code else None)
+        self.history_model.set_entries(self.checklist.history(code) if code else [])
 
     @Slot(object)
     def _on_problem_selected(self, problem: Discrepancy | None) -> None:

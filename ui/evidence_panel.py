@@ -80,6 +80,9 @@ class EvidencePanel(QGroupBox):
         buttons = QHBoxLayout()
         for button in (self.add_button, self.open_button, self.remove_button):
             buttons.addWidget(button)
+        if compact:  # narrow places: a double click or Enter opens a file
+            self.add_button.setText(self.tr("&Добавить…"))
+            self.open_button.hide()
         buttons.addStretch(1)
         self.drop_hint = QLabel(self.tr("Перетащите сюда фото или документы, чтобы приложить."))
         self.drop_hint.setStyleSheet("color: #5f6368;")

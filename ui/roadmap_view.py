@@ -15,8 +15,9 @@ from core.model import ItemStatus
 from core.readiness import CLOSED_STATUSES
 from core.registers import Registers, TaskView
 from ui.formatting import STATUS_NAMES, format_date
+from ui.history_model import HistoryTableModel
 from ui.record_table import Column, RecordTable
-from ui.register_page import RegisterPage
+from ui.register_page import RegisterPage, history_table
 from ui.rooms_view import status_choices
 from ui.tasks import TaskRunner
 
@@ -189,10 +190,14 @@ class RoadmapView(RegisterPage):
             self.tr("Фильтр по мероприятию, ответственному…"),
         )
         self.table.model.edit_requested.connect(self._on_edit)
+        self.table.current_changed.connect(self._on_selected)
+        self.history_model = HistoryTableModel(self)
+        history = history_table(self.history_model)
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.timeline)
         splitter.addWidget(self.table)
-        splitter.setSizes([330, 400])
+        splitter.addWidget(history)
+        splitter.setSizes([300, 330, 110])
         QVBoxLayout(self).addWidget(splitter)
 
     def refresh(self) -> None:
@@ -201,6 +206,11 @@ class RoadmapView(RegisterPage):
         tasks = self.registers.tasks(today)
         self.timeline.set_tasks(tasks, today)
         self.table.set_rows(tasks, keep=lambda t: t.task.code)
+        self._on_selected(self.table.current_row())
+
+    @Slot(object)
+    def _on_selected(self, task: TaskView | None) -> None:
+        self.history_model.set_entries(self.checklist.history(task.task.code) if task else [])
 
     @Slot(object, int, object)
     def _on_edit(self, task: TaskView, column: int, value: Any) -> None:

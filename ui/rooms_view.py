@@ -29,8 +29,9 @@ from core.model import ItemStatus, Room
 from core.registers import BrandItem, Registers, capacity_hint, room_subject
 from ui.evidence_panel import EvidencePanel
 from ui.formatting import STATUS_NAMES, UNIT_STATUS_NAMES
+from ui.history_model import HistoryTableModel
 from ui.record_table import Column, RecordTable
-from ui.register_page import RegisterPage
+from ui.register_page import RegisterPage, history_table
 from ui.tasks import TaskRunner
 
 GREEN, RED = "#1b7f3b", "#b3261e"
@@ -190,6 +191,12 @@ class RoomsView(RegisterPage):
         card_layout.addLayout(photos)
         card_layout.addWidget(units_box)
         card_layout.addWidget(brand_box)
+        self.history_model = HistoryTableModel(self)
+        history = history_table(self.history_model)
+        history.setMinimumHeight(120)
+        history_box = QGroupBox(self.tr("История помещения"))
+        QVBoxLayout(history_box).addWidget(history)
+        card_layout.addWidget(history_box)
         self.card = card
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -198,7 +205,7 @@ class RoomsView(RegisterPage):
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.rooms)
         splitter.addWidget(scroll)
-        splitter.setSizes([520, 620])
+        splitter.setSizes([430, 770])
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
         self._show_room(None)
@@ -247,6 +254,9 @@ class RoomsView(RegisterPage):
             self._show_capacity(room.area if room else None)
         finally:
             self._loading = False
+        self.history_model.set_entries(
+            self.checklist.history(room_subject(room.id)) if room else []
+        )
         self.before.set_subject(room_subject(room.id, "before") if room else None)
         self.after.set_subject(room_subject(room.id, "after") if room else None)
         self._on_brand_selected(self.brand.current_row())
