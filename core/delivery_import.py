@@ -403,7 +403,7 @@ def _read_sheet(
     except DefusedXmlException as exc:
         raise DeliveryImportError(path, "xml_bomb", type(exc).__name__) from None
     except read_errors as exc:
-        raise DeliveryImportError(path, "not_xlsx", _short(exc)) from None
+        raise _openpyxl_failure(path, exc, DefusedXmlException) from None
     try:
         if not workbook.worksheets:
             raise DeliveryImportError(path, "not_xlsx", "no worksheet")
@@ -426,7 +426,7 @@ def _read_sheet(
                 except DefusedXmlException as exc:
                     raise DeliveryImportError(path, "xml_bomb", type(exc).__name__) from None
                 except read_errors as exc:
-                    raise DeliveryImportError(path, "not_xlsx", _short(exc)) from None
+                    raise _openpyxl_failure(path, exc, DefusedXmlException) from None
                 yield tuple(values)
 
         return _collect(
@@ -434,6 +434,19 @@ def _read_sheet(
         )
     finally:
         workbook.close()
+
+
+def _openpyxl_failure(
+    path: Path, exc: BaseException, bomb: type[BaseException]
+) -> DeliveryImportError:
+    """openpyxl re-raises some parse failures as its own ("could not read strings"): look for
+    defusedxml's refusal behind them."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, bomb):
+            return DeliveryImportError(path, "xml_bomb", type(cause).__name__)
+        cause = cause.__cause__ or cause.__context__
+    return DeliveryImportError(path, "not_xlsx", _short(exc))
 
 
 def _collect(
@@ -482,7 +495,7 @@ def _collect(
             raise DeliveryImportError(path, "too_many_rows", str(max_rows))
         if row_number == header_row + 1 and _is_column_numbers(values):
             continue
-        if _is_total(values, columns["name"]):
+        if _is_total(values, columns["name"]) or _is_header_again(values, columns):
             continue
         row = _parse_row(path, row_number, values, columns, headers)
         if row is None:
@@ -686,6 +699,11 @@ def _is_column_numbers(values: tuple[Any, ...]) -> bool:
     return as_ints == list(range(as_ints[0], as_ints[0] + len(as_ints)))
 
 
+def _is_header_again(values: tuple[Any, ...], columns: dict[str, int]) -> bool:
+    """The header repeated on every printed page of a long list."""
+    return all(header_field(_cell(values, columns[field])) == field for field in REQUIRED_FIELDS)
+
+
 def _is_total(values: tuple[Any, ...], name_column: int) -> bool:
     """«Итого» / «Всего» in the name column or left of it: a sum line, not an item."""
     for value in values[: name_column + 1]:
@@ -714,14 +732,14 @@ class _Matcher:
     def __call__(self, name: str, code: str) -> tuple[str | None, str]:
         """(position code, "") when matched, else (None, "no_match" | "ambiguous")."""
         by_code = self.by_code.get(code.strip().casefold()) if code else None
-        if False:
+        if by_code is not None:
             return by_code.code, ""
         key = normalize_name(name)
         if not key:
             return None, "no_match"
         for candidates in (
             [position for known, position in self.names if known == key],
-            [position for known, position in self.names if known in key or key in known],
+            [position for known, position in self.names if _within(known, key)],
         ):
             codes = {position.code for position in candidates}
             if len(codes) == 1:
@@ -729,6 +747,12 @@ class _Matcher:
             if len(codes) > 1:
                 return None, "ambiguous"
         return None, "no_match"
+
+
+def _within(a: str, b: str) -> bool:
+    """One name inside the other as whole words: «ноутбук» is in «ноутбук hp 250», but «3»
+    is not in «3d принтер» (a wrong match would silently count equipment as delivered)."""
+    return f" {a} " in f" {b} " or f" {b} " in f" {a} "
 
 
 # --- small helpers ------------------------------------------------------------------------

@@ -158,10 +158,10 @@ class Registers:
                 return position
         raise KeyError(code)
 
-    def positions(self) -> list[PositionView]:
+    def positions(self, units: Sequence[EquipmentUnit] | None = None) -> list[PositionView]:
         states = self.store.position_states()
         counts: dict[str, int] = {}
-        for unit in self.store.units():
+        for unit in self.store.units() if units is None else units:
             counts[unit.position_code] = counts.get(unit.position_code, 0) + 1
         views = []
         for position in self.template.equipment:
@@ -237,9 +237,14 @@ class Registers:
         )
         self.store.remove_unit(unit_id, [entry])
 
-    def discrepancies(self) -> list[Discrepancy]:
+    def discrepancies(
+        self,
+        positions: Sequence[PositionView] | None = None,
+        units: Sequence[EquipmentUnit] | None = None,
+    ) -> list[Discrepancy]:
+        units = self.store.units() if units is None else units
         found: list[Discrepancy] = []
-        for view in self.positions():
+        for view in self.positions(units) if positions is None else positions:
             state = view.state
             if state.delivered < view.planned:
                 found.append(
@@ -251,7 +256,7 @@ class Registers:
                         "not_installed", view.position.code, state.delivered, state.installed
                     )
                 )
-        for unit in self.store.units():
+        for unit in units:
             if unit.status is UnitStatus.WRITTEN_OFF:
                 continue
             if unit.room_id is None:
@@ -400,8 +405,12 @@ class Registers:
         return True
 
     # --- brand style ---------------------------------------------------------------------
-    def brand_items(self) -> list[BrandItem]:
-        states = self.store.brand_states()
+    def brand_items(
+        self,
+        rooms: Sequence[Room] | None = None,
+        states: dict[str, BrandState] | None = None,
+    ) -> list[BrandItem]:
+        states = self.store.brand_states() if states is None else states
         elements = {e.code: e for e in self.template.brand_elements}
         items = []
         for element in self.template.brand_elements:
@@ -409,7 +418,7 @@ class Registers:
                 key = brand_key(element.code, None)
                 items.append(BrandItem(key, element, None, states.get(key) or BrandState(key)))
         zones = {z.code: z for z in self.template.zone_types}
-        for room in self.store.rooms():
+        for room in self.store.rooms() if rooms is None else rooms:
             zone = zones.get(room.zone_type)
             for code in zone.brand if zone else ():
                 key = brand_key(code, room.id)
@@ -557,17 +566,18 @@ class Registers:
 
     # --- summary -------------------------------------------------------------------------
     def summary(self, today: dt.date | None = None) -> RegisterSummary:
-        positions = self.positions()
+        units = self.store.units()
+        positions = self.positions(units)
         rooms = self.store.rooms()
         brand_states = self.store.brand_states()
-        brand = self.brand_items()
+        brand = self.brand_items(rooms, brand_states)
         tasks = self.tasks(today)
         return RegisterSummary(
             planned=sum(p.planned for p in positions),
             delivered=sum(p.state.delivered for p in positions),
             installed=sum(p.state.installed for p in positions),
             in_use=sum(p.state.in_use for p in positions),
-            discrepancies=len(self.discrepancies()),
+            discrepancies=len(self.discrepancies(positions, units)),
             rooms_ready=sum(self.room_ready(r, brand_states) for r in rooms),
             rooms_total=len(rooms),
             brand_done=sum(i.state.status in CLOSED_STATUSES for i in brand),

@@ -42,6 +42,7 @@ class EquipmentView(RegisterPage):
     ) -> None:
         super().__init__(registers, runner, thumbnails_dir, parent)
         self._problems: dict[str, list[Discrepancy]] = {}
+        self._positions: list[PositionView] = []
         self._room_names: dict[int, str] = {}
 
         self.section_filter = QComboBox()
@@ -242,10 +243,13 @@ class EquipmentView(RegisterPage):
         self._stale = False
         registers = self.registers
         self._room_names = {r.id: f"{r.number} {r.name}" for r in registers.rooms()}
-        problems = registers.discrepancies()
+        units = registers.units()
+        positions = registers.positions(units)
+        problems = registers.discrepancies(positions, units)
         self._problems = {}
         for problem in problems:
             self._problems.setdefault(problem.position_code, []).append(problem)
+        self._positions = positions
         self._fill_positions()
         self.problems.set_rows(problems)
         self.tabs.setTabText(0, self.tr("Расхождения: %1").replace("%1", str(len(problems))))

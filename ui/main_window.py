@@ -1,7 +1,9 @@
-"""The main window: navigation on the left, «Сводка» and «Чек-лист» on the right."""
+"""The main window: navigation on the left, the pages on the right (register pages are built
+when first opened)."""
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from PySide6.QtCore import QSettings, Slot
@@ -19,15 +21,10 @@ from PySide6.QtWidgets import (
 from core import APP_VERSION
 from core.paths import DataLayout
 from core.registers import Center
-from ui.brand_view import BrandView
 from ui.checklist_view import ChecklistView
-from ui.equipment_view import EquipmentView
-from ui.indicators_view import IndicatorsView
 from ui.messages import describe_error
 from ui.profile_form import ProfileDialog
 from ui.register_page import RegisterPage
-from ui.roadmap_view import RoadmapView
-from ui.rooms_view import RoomsView
 from ui.summary_view import SummaryView
 from ui.tasks import TaskRunner
 
@@ -60,12 +57,12 @@ class MainWindow(QMainWindow):
         self.pages.addWidget(self.summary)
         self.pages.addWidget(self.checklist_view)
         # register pages are built when first opened: a lighter start on old PCs
-        self._page_factories: dict[int, type[RegisterPage]] = {
-            PAGE_EQUIPMENT: EquipmentView,
-            PAGE_ROOMS: RoomsView,
-            PAGE_BRAND: BrandView,
-            PAGE_ROADMAP: RoadmapView,
-            PAGE_INDICATORS: IndicatorsView,
+        self._page_factories: dict[int, tuple[str, str]] = {
+            PAGE_EQUIPMENT: ("ui.equipment_view", "EquipmentView"),
+            PAGE_ROOMS: ("ui.rooms_view", "RoomsView"),
+            PAGE_BRAND: ("ui.brand_view", "BrandView"),
+            PAGE_ROADMAP: ("ui.roadmap_view", "RoadmapView"),
+            PAGE_INDICATORS: ("ui.indicators_view", "IndicatorsView"),
         }
         self._register_pages: dict[int, RegisterPage] = {}
         for _ in self._page_factories:
@@ -112,7 +109,8 @@ class MainWindow(QMainWindow):
         """The register page, built on first use."""
         page = self._register_pages.get(number)
         if page is None:
-            factory = self._page_factories[number]
+            module, name = self._page_factories[number]
+            factory: type[RegisterPage] = getattr(importlib.import_module(module), name)
             page = factory(self._registers, self._runner, self._layout.thumbnails)
             page.changed.connect(self._on_register_changed)
             page.failed.connect(self.show_error)
