@@ -9,7 +9,6 @@ import datetime as dt
 import os
 import subprocess
 import sys
-import time
 import tracemalloc
 import zipfile
 from collections.abc import Iterable, Sequence
@@ -308,9 +307,7 @@ def test_a_wrong_dimension_in_the_file_neither_hides_nor_invents_rows(tmp_path: 
     assert '<dimension ref="A1:B12" />' in sheet
     for wrong in ("A1", "A1:XFD1048576"):
         rewrite_zip(path, {SHEET: sheet.replace('"A1:B12"', f'"{wrong}"').encode()})
-        started = time.perf_counter()
         preview = read(path)
-        assert time.perf_counter() - started < 5
         assert [r.quantity for r in preview.matched] == list(range(1, 11))
 
 
@@ -406,7 +403,6 @@ def test_zip_bomb_is_refused_from_the_directory(tmp_path: Path) -> None:
     assert path.stat().st_size < 2 * 1024 * 1024
 
     tracemalloc.start()
-    started = time.perf_counter()
     try:
         with pytest.raises(DeliveryImportError) as info:
             read(path)
@@ -414,8 +410,7 @@ def test_zip_bomb_is_refused_from_the_directory(tmp_path: Path) -> None:
     finally:
         tracemalloc.stop()
     assert info.value.problem in {"zip_bomb", "too_large"}
-    assert time.perf_counter() - started < 2
-    assert peak < 5 * 1024 * 1024
+    assert peak < 5 * 1024 * 1024  # refused from the directory: nothing was inflated
     refused(path, info.value.problem)
 
 
@@ -485,14 +480,12 @@ def test_xml_bomb(tmp_path: Path, member: str, body: str) -> None:
         rewrite_zip(path, {member: bomb})
 
     tracemalloc.start()
-    started = time.perf_counter()
     try:
         refused(path, "xml_bomb")
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert time.perf_counter() - started < 5
-    assert peak < 20 * 1024 * 1024
+    assert peak < 20 * 1024 * 1024  # the entities were never expanded
 
 
 def test_sheet_that_is_not_xml(tmp_path: Path) -> None:
@@ -586,8 +579,7 @@ def test_bad_date(tmp_path: Path, value: object) -> None:
     assert f"«{value}» (Дата поставки)" == error.detail
 
 
-def test_too_many_rows_is_refused_quickly(tmp_path: Path) -> None:
-    test_started = time.perf_counter()
+def test_too_many_rows_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "огромный.xlsx"
     workbook = openpyxl.Workbook(write_only=True)
     sheet = workbook.create_sheet("Поставка")
@@ -596,15 +588,12 @@ def test_too_many_rows_is_refused_quickly(tmp_path: Path) -> None:
         sheet.append([f"Позиция {n}", 1])
     workbook.save(path)
 
-    started = time.perf_counter()
     error = refused(path, "too_many_rows")
-    assert time.perf_counter() - started < 10
     assert error.detail == "5000"
     # exactly max_rows data rows are fine
     small = simple_list(tmp_path / "ровно.xlsx", [["Ноутбук", 1]] * 5)
     assert len(read(small, max_rows=5).matched) == 5
     refused(small, "too_many_rows", max_rows=4)
-    assert time.perf_counter() - test_started < 15  # writing the 100 000 rows included
 
 
 # --- long work, cleanliness ----------------------------------------------------------------
