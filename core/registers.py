@@ -190,10 +190,7 @@ class Registers:
         return new
 
     def units(self, position_code: str | None = None) -> list[EquipmentUnit]:
-        units = self.store.units()
-        if position_code is None:
-            return units
-        return [u for u in units if u.position_code == position_code]
+        return self.store.units(position_code=position_code)
 
     def add_unit(self, position_code: str, **fields: Any) -> EquipmentUnit:
         self.position(position_code)
@@ -391,7 +388,7 @@ class Registers:
         self.store.remove_room(room_id, [entry])
 
     def units_in(self, room_id: int) -> list[EquipmentUnit]:
-        return [u for u in self.store.units() if u.room_id == room_id]
+        return self.store.units(room_id=room_id)
 
     def room_ready(self, room: Room, brand: dict[str, BrandState] | None = None) -> bool:
         if room.repair_status not in CLOSED_STATUSES:

@@ -111,9 +111,16 @@ class SqliteRegisterStore:
             self._write_position(s, state)
             s.add_all(history_rows(history))
 
-    def units(self) -> list[EquipmentUnit]:
+    def units(
+        self, position_code: str | None = None, room_id: int | None = None
+    ) -> list[EquipmentUnit]:
+        query = select(UnitRow).order_by(UnitRow.id)
+        if position_code is not None:
+            query = query.where(UnitRow.position_code == position_code)
+        if room_id is not None:
+            query = query.where(UnitRow.room_id == room_id)
         with db_errors(self.path), self._session() as s:
-            return [_unit(r) for r in s.scalars(select(UnitRow).order_by(UnitRow.id))]
+            return [_unit(r) for r in s.scalars(query)]
 
     def add_unit(self, unit: EquipmentUnit, history: Sequence[HistoryEntry]) -> EquipmentUnit:
         with db_errors(self.path), self._session() as s, s.begin():

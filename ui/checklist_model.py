@@ -254,20 +254,14 @@ class ChecklistFilterProxy(QSortFilterProxyModel):
         self._overdue_only = False
         self._words: list[str] = []
 
-    def set_section(self, code: str | None) -> None:
-        self._section = code or None
-        self.invalidateFilter()
-
-    def set_status(self, status: str | None) -> None:
-        self._status = status or None
-        self.invalidateFilter()
-
-    def set_overdue_only(self, on: bool) -> None:
-        self._overdue_only = on
-        self.invalidateFilter()
-
-    def set_text(self, text: str) -> None:
+    def set_filters(
+        self, text: str, section: str | None, status: str | None, overdue_only: bool
+    ) -> None:
+        """All filters at once: the tree is filtered once, not once per filter."""
         self._words = text.casefold().split()
+        self._section = section or None
+        self._status = status or None
+        self._overdue_only = overdue_only
         self.invalidateFilter()
 
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:

@@ -149,10 +149,12 @@ class ChecklistView(QWidget):
 
     @Slot()
     def _on_filter_changed(self) -> None:
-        self.proxy.set_text(self.search.text())
-        self.proxy.set_section(self.section_filter.currentData())
-        self.proxy.set_status(self.status_filter.currentData())
-        self.proxy.set_overdue_only(self.overdue_only.isChecked())
+        self.proxy.set_filters(
+            self.search.text(),
+            self.section_filter.currentData(),
+            self.status_filter.currentData(),
+            self.overdue_only.isChecked(),
+        )
         self.tree.expandAll()
         self._update_count()
 

@@ -216,11 +216,10 @@ class RoomsView(RegisterPage):
         brand = self.registers.store.brand_states()
         self._ready = {r.id: self.registers.room_ready(r, brand) for r in rooms}
         self.rooms.set_rows(rooms, keep=lambda r: r.id)
-        current = self.rooms.current_row()
-        if current is None and rooms:
-            self.rooms.select(lambda r: True)
-            current = self.rooms.current_row()
-        self._show_room(current)
+        if self.rooms.current_row() is None and rooms:
+            self.rooms.select(lambda r: True)  # shows the room through current_changed
+        else:
+            self._show_room(self.rooms.current_row())
 
     @Slot(object)
     def _show_room(self, room: Room | None) -> None:
