@@ -118,6 +118,8 @@ class PositionRow(Base):
 
 class RoomRow(Base):
     __tablename__ = "room"
+    # ids are never reused: history and photos are keyed by room/<id>
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     number: Mapped[str] = mapped_column(String(32))
@@ -131,6 +133,7 @@ class RoomRow(Base):
 
 class UnitRow(Base):
     __tablename__ = "equipment_unit"
+    __table_args__ = {"sqlite_autoincrement": True}  # history is keyed by unit/<id>
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     position_code: Mapped[str] = mapped_column(String(16), index=True)

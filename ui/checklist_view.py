@@ -134,7 +134,8 @@ class ChecklistView(QWidget):
         self.detail.failed.connect(self.failed)
         QShortcut(QKeySequence.StandardKey.Find, self, self.focus_search)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self.search, self._clear_search)
-        QShortcut(QKeySequence.StandardKey.Copy, self.tree, self.copy_selection)
+        copy = QShortcut(QKeySequence.StandardKey.Copy, self.tree, self.copy_selection)
+        copy.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self._update_count()
 
     @Slot()

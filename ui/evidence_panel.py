@@ -7,7 +7,7 @@ import functools
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QMargins, QModelIndex, QUrl, Signal, Slot
+from PySide6.QtCore import QMargins, QModelIndex, Qt, QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -92,7 +92,9 @@ class EvidencePanel(QGroupBox):
         layout.addLayout(buttons)
         if not compact:
             layout.addWidget(self.drop_hint)
-        QShortcut(QKeySequence.StandardKey.Delete, self.view, self.remove_selected)
+        delete = QShortcut(QKeySequence.StandardKey.Delete, self.view, self.remove_selected)
+        # several panels show at once: Delete acts on the one with the focus
+        delete.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.set_subject(None)
 
     @property

@@ -273,7 +273,9 @@ class RecordTable(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.view, 1)
         layout.addWidget(self.count)
-        QShortcut(QKeySequence.StandardKey.Copy, self.view, self.copy_selection)
+        copy = QShortcut(QKeySequence.StandardKey.Copy, self.view, self.copy_selection)
+        # several tables show at once: each copies only when it has the focus
+        copy.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.view.selectionModel().currentRowChanged.connect(self._on_current)
         self.model.modelReset.connect(self._update_count)
         self.proxy.layoutChanged.connect(self._update_count)

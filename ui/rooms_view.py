@@ -35,6 +35,7 @@ from ui.register_page import RegisterPage, history_table
 from ui.tasks import TaskRunner
 
 GREEN, RED = "#1b7f3b", "#b3261e"
+NO_FLOOR = -6  # the floor spin box's «не указан» (one below the lowest real floor)
 
 
 def status_choices(_row: Any = None) -> list[tuple[str, Any]]:
@@ -82,7 +83,8 @@ class RoomsView(RegisterPage):
         for zone in registers.template.zone_types:
             self.zone.addItem(zone.title, zone.code)
         self.floor = QSpinBox()
-        self.floor.setRange(-5, 50)
+        self.floor.setRange(NO_FLOOR, 50)
+        self.floor.setSpecialValueText(self.tr("не указан"))
         self.area = QDoubleSpinBox()
         self.area.setRange(0, 9999)
         self.area.setDecimals(1)
@@ -239,7 +241,7 @@ class RoomsView(RegisterPage):
                 self.number.setText(room.number)
                 self.name.setText(room.name)
                 self.zone.setCurrentIndex(max(self.zone.findData(room.zone_type), 0))
-                self.floor.setValue(room.floor or 0)
+                self.floor.setValue(NO_FLOOR if room.floor is None else room.floor)
                 self.area.setValue(room.area or 0)
                 self.repair.setCurrentIndex(max(self.repair.findData(room.repair_status.value), 0))
                 self.comment.setText(room.comment)
@@ -282,7 +284,7 @@ class RoomsView(RegisterPage):
             "number": self.number.text().strip(),
             "name": self.name.text().strip(),
             "zone_type": self.zone.currentData(),
-            "floor": self.floor.value(),
+            "floor": None if self.floor.value() == NO_FLOOR else self.floor.value(),
             "area": self.area.value() or None,
             "repair_status": ItemStatus(self.repair.currentData()),
             "comment": self.comment.text().strip(),

@@ -19,7 +19,7 @@ from storage.migrations import HEAD_REVISION
 from storage.models import Base
 from ui.messages import describe_error
 
-APP_TABLES = set(Base.metadata.tables) | {"alembic_version"}
+APP_TABLES = set(Base.metadata.tables) | {"alembic_version", "sqlite_sequence"}
 
 
 def tables(path: Path) -> set[str]:
