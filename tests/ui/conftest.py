@@ -87,3 +87,24 @@ def type_text(widget, text: str) -> None:
         for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
             event = QKeyEvent(kind, Qt.Key.Key_unknown, Qt.KeyboardModifier.NoModifier, char)
             QApplication.sendEvent(widget, event)
+
+
+def press(widget, keys) -> None:
+    """A shortcut as the user presses it. QTest.keySequence leaves Ctrl down in Qt's idea of
+    the keyboard, which would turn the next row selection into a toggle: let go of it."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QKeySequence
+    from PySide6.QtTest import QTest
+
+    QTest.keySequence(widget, QKeySequence(keys))
+    QTest.keyRelease(widget, Qt.Key.Key_Control)
+
+
+@pytest.fixture(autouse=True)
+def keyboard_let_go(qapp: object) -> None:
+    """No modifier held over from an earlier test's shortcut."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QWidget
+
+    QTest.keyRelease(QWidget(), Qt.Key.Key_Control)

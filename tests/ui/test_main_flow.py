@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
 
 from core.model import ItemStatus
 from tests.conftest import make_photo
-from tests.ui.conftest import screenshot, type_text, wait_for_writes
+from tests.ui.conftest import press, screenshot, type_text, wait_for_writes
 
 
 def drive_wizard(qtbot, fields: dict[str, str], done: list[bool]) -> None:
@@ -301,8 +301,6 @@ def test_unusable_data_folder_is_explained_and_left_untouched(
 
 @pytest.mark.parametrize("key", ["Ctrl+1", "Ctrl+2"])
 def test_keyboard_navigation_between_pages(qtbot, window, key: str) -> None:
-    from PySide6.QtGui import QKeySequence
-    from PySide6.QtTest import QTest
 
-    QTest.keySequence(window, QKeySequence(key))
+    press(window, key)
     assert window.pages.currentIndex() == int(key[-1]) - 1

@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QDate, QModelIndex, Qt
 from PySide6.QtGui import QKeySequence
-from PySide6.QtTest import QTest
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -31,7 +30,7 @@ from core.model import ItemStatus, PositionState
 from core.registers import brand_key, room_subject
 from tests.conftest import make_photo
 from tests.core.test_registers import CONTRACT, SUPPLIER, delivery_list
-from tests.ui.conftest import screenshot, type_text, wait_for_writes
+from tests.ui.conftest import press, screenshot, type_text, wait_for_writes
 from ui.main_window import (
     PAGE_BRAND,
     PAGE_EQUIPMENT,
@@ -43,19 +42,6 @@ from ui.main_window import (
 from ui.record_table import RecordTable
 
 YES = QMessageBox.StandardButton.Yes
-
-
-def press(widget: QWidget, keys: str | QKeySequence.StandardKey) -> None:
-    """A shortcut as the user presses it. QTest.keySequence leaves Ctrl down in Qt's idea of
-    the keyboard, which would turn the next row selection into a toggle: let go of it."""
-    QTest.keySequence(widget, QKeySequence(keys))
-    QTest.keyRelease(widget, Qt.Key.Key_Control)
-
-
-@pytest.fixture(autouse=True)
-def keyboard_let_go(qapp: object) -> None:
-    """No modifier held over from an earlier test's shortcut."""
-    QTest.keyRelease(QWidget(), Qt.Key.Key_Control)
 
 
 def open_page(qtbot, window, number: int, key: bool = False) -> Any:
