@@ -114,13 +114,33 @@ class SqliteRegisterStore:
     def units(
         self, position_code: str | None = None, room_id: int | None = None
     ) -> list[EquipmentUnit]:
-        query = select(UnitRow).order_by(UnitRow.id)
+        # plain rows, not ORM instances: thousands of units load several times faster
+        query = select(
+            UnitRow.id,
+            UnitRow.position_code,
+            UnitRow.inventory_number,
+            UnitRow.serial_number,
+            UnitRow.room_id,
+            UnitRow.status,
+            UnitRow.import_batch_id,
+        ).order_by(UnitRow.id)
         if position_code is not None:
             query = query.where(UnitRow.position_code == position_code)
         if room_id is not None:
             query = query.where(UnitRow.room_id == room_id)
         with db_errors(self.path), self._session() as s:
-            return [_unit(r) for r in s.scalars(query)]
+            return [
+                EquipmentUnit(
+                    id=r.id,
+                    position_code=r.position_code,
+                    inventory_number=r.inventory_number,
+                    serial_number=r.serial_number,
+                    room_id=r.room_id,
+                    status=UnitStatus(r.status),
+                    import_batch_id=r.import_batch_id,
+                )
+                for r in s.execute(query)
+            ]
 
     def add_unit(self, unit: EquipmentUnit, history: Sequence[HistoryEntry]) -> EquipmentUnit:
         with db_errors(self.path), self._session() as s, s.begin():

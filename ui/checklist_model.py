@@ -49,6 +49,13 @@ class ItemRow:
     due: dt.date
     overdue: bool
     files: int
+    search_text: str = ""
+
+    def __post_init__(self) -> None:
+        item, state = self.item, self.state
+        self.search_text = " ".join(
+            (item.code, item.title, item.done_when, state.responsible, state.comment)
+        ).casefold()
 
 
 class ChecklistTreeModel(QAbstractItemModel):
@@ -92,6 +99,12 @@ class ChecklistTreeModel(QAbstractItemModel):
                     )
                     self.dataChanged.emit(parent, self.index(s_row, len(HEADERS) - 1))
                     return
+
+    def row_under(self, row: int, parent: Index) -> ItemRow | None:
+        """The item at (row, parent) without going through Qt's data(): the filter's fast path."""
+        if not parent.isValid() or parent.internalId() != _SECTION_ID:
+            return None
+        return self._rows[parent.row()][row]
 
     def item_row(self, index: Index) -> ItemRow | None:
         if not index.isValid() or index.internalId() == _SECTION_ID:
@@ -221,9 +234,7 @@ class ChecklistTreeModel(QAbstractItemModel):
         if role == SortRole:
             return self._sort_key(row, column)
         if role == SearchTextRole:
-            return " ".join(
-                (item.code, item.title, item.done_when, state.responsible, state.comment)
-            ).casefold()
+            return row.search_text
         return None
 
     @staticmethod
@@ -266,16 +277,15 @@ class ChecklistFilterProxy(QSortFilterProxyModel):
 
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
         model = self.sourceModel()
-        index = model.index(source_row, 0, source_parent)
-        if not source_parent.isValid():
+        if not isinstance(model, ChecklistTreeModel):
+            return True
+        row = model.row_under(source_row, source_parent)
+        if row is None:
             return False  # a section is shown when one of its items is (recursive filtering)
-        if self._section and index.data(SectionCodeRole) != self._section:
+        if self._section and row.item.section_code != self._section:
             return False
-        if self._status and index.data(StatusRole) != self._status:
+        if self._status and row.state.status.value != self._status:
             return False
-        if self._overdue_only and not index.data(OverdueRole):
+        if self._overdue_only and not row.overdue:
             return False
-        if self._words:
-            text = index.data(SearchTextRole) or ""
-            return all(word in text for word in self._words)
-        return True
+        return all(word in row.search_text for word in self._words)

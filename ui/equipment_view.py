@@ -272,7 +272,7 @@ class EquipmentView(RegisterPage):
         only_problems = self.only_problems.isChecked()
         rows = [
             v
-            for v in self.registers.positions()
+            for v in self._positions
             if (not section or v.position.section == section)
             and (not only_problems or v.position.code in self._problems)
         ]
