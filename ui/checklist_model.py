@@ -120,10 +120,17 @@ class ChecklistTreeModel(QAbstractItemModel):
 
     # --- QAbstractItemModel --------------------------------------------------------------
     def index(self, row: int, column: int, parent: Index = QModelIndex()) -> QModelIndex:
-        if not self.hasIndex(row, column, parent):
+        # bounds checked here rather than with hasIndex(): views call this thousands of times
+        if row < 0 or not 0 <= column < len(HEADERS):
             return QModelIndex()
         if not parent.isValid():
+            if row >= len(self._sections):
+                return QModelIndex()
             return self.createIndex(row, column, _SECTION_ID)
+        if parent.internalId() != _SECTION_ID or parent.column() != 0:
+            return QModelIndex()
+        if row >= len(self._rows[parent.row()]):
+            return QModelIndex()
         return self.createIndex(row, column, parent.row() + 1)
 
     def parent(self, index: Index = QModelIndex()) -> QModelIndex:  # type: ignore[override]
