@@ -7,12 +7,10 @@ import dataclasses
 import datetime as dt
 import json
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from core.model import (
     POSITION_FIELDS,
@@ -38,7 +36,7 @@ from storage.models import (
     RoomRow,
     UnitRow,
 )
-from storage.sqlite_store import from_db_time, history_rows, to_db_time
+from storage.sqlite_store import SqliteStore, from_db_time, history_rows, to_db_time, upsert
 
 
 def _position(row: PositionRow) -> PositionState:
@@ -83,15 +81,17 @@ def _position_from_json(data: dict[str, Any]) -> PositionState:
     return PositionState(**fields)
 
 
-class SqliteRegisterStore:
-    def __init__(self, engine: Engine, path: Path) -> None:
-        self.engine = engine
-        self.path = path
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
+def _with_subject(history: Sequence[HistoryEntry], placeholder: str, subject: str) -> list[Any]:
+    """History written before the new row had its id names it once the id is known."""
+    return history_rows(
+        [
+            dataclasses.replace(h, item_code=subject) if h.item_code == placeholder else h
+            for h in history
+        ]
+    )
 
-    def _session(self) -> Session:
-        return self._sessions()
 
+class SqliteRegisterStore(SqliteStore):
     # --- equipment -----------------------------------------------------------------------
     def position_states(self) -> dict[str, PositionState]:
         with db_errors(self.path), self._session() as s:
@@ -99,12 +99,9 @@ class SqliteRegisterStore:
 
     @staticmethod
     def _write_position(s: Session, state: PositionState) -> None:
-        row = s.get(PositionRow, state.code)
-        if row is None:
-            row = PositionRow(code=state.code)
-            s.add(row)
-        for name in POSITION_FIELDS:
-            setattr(row, name, getattr(state, name))
+        upsert(
+            s, PositionRow, {"code": state.code}, **{f: getattr(state, f) for f in POSITION_FIELDS}
+        )
 
     def save_position(self, state: PositionState, history: Sequence[HistoryEntry]) -> None:
         with db_errors(self.path), self._session() as s, s.begin():
@@ -147,16 +144,7 @@ class SqliteRegisterStore:
             row = self._new_unit_row(unit)
             s.add(row)
             s.flush()
-            s.add_all(
-                history_rows(
-                    [
-                        dataclasses.replace(h, item_code=f"unit/{row.id}")
-                        if h.item_code == "unit/new"
-                        else h
-                        for h in history
-                    ]
-                )
-            )
+            s.add_all(_with_subject(history, "unit/new", f"unit/{row.id}"))
             return _unit(row)
 
     @staticmethod
@@ -197,16 +185,7 @@ class SqliteRegisterStore:
             self._fill_room(row, room)
             s.add(row)
             s.flush()
-            s.add_all(
-                history_rows(
-                    [
-                        dataclasses.replace(h, item_code=f"room/{row.id}")
-                        if h.item_code == "room/new"
-                        else h
-                        for h in history
-                    ]
-                )
-            )
+            s.add_all(_with_subject(history, "room/new", f"room/{row.id}"))
             return _room(row)
 
     @staticmethod
@@ -245,12 +224,13 @@ class SqliteRegisterStore:
 
     def save_brand(self, state: BrandState, history: Sequence[HistoryEntry]) -> None:
         with db_errors(self.path), self._session() as s, s.begin():
-            row = s.get(BrandStateRow, state.key)
-            if row is None:
-                row = BrandStateRow(key=state.key)
-                s.add(row)
-            row.status = state.status.value
-            row.comment = state.comment
+            upsert(
+                s,
+                BrandStateRow,
+                {"key": state.key},
+                status=state.status.value,
+                comment=state.comment,
+            )
             s.add_all(history_rows(history))
 
     # --- roadmap -------------------------------------------------------------------------
@@ -271,16 +251,17 @@ class SqliteRegisterStore:
 
     def save_roadmap(self, state: RoadmapState, history: Sequence[HistoryEntry]) -> None:
         with db_errors(self.path), self._session() as s, s.begin():
-            row = s.get(RoadmapStateRow, state.code)
-            if row is None:
-                row = RoadmapStateRow(code=state.code)
-                s.add(row)
-            row.status = state.status.value
-            row.due_override = state.due_override
-            row.done_on = state.done_on
-            row.order_number = state.order_number
-            row.order_date = state.order_date
-            row.comment = state.comment
+            upsert(
+                s,
+                RoadmapStateRow,
+                {"code": state.code},
+                status=state.status.value,
+                due_override=state.due_override,
+                done_on=state.done_on,
+                order_number=state.order_number,
+                order_date=state.order_date,
+                comment=state.comment,
+            )
             s.add_all(history_rows(history))
 
     # --- indicators ----------------------------------------------------------------------
@@ -293,11 +274,7 @@ class SqliteRegisterStore:
         self, code: str, year: int, target: float, history: Sequence[HistoryEntry]
     ) -> None:
         with db_errors(self.path), self._session() as s, s.begin():
-            row = s.get(IndicatorTargetRow, (code, year))
-            if row is None:
-                s.add(IndicatorTargetRow(code=code, year=year, target=target))
-            else:
-                row.target = target
+            upsert(s, IndicatorTargetRow, {"code": code, "year": year}, target=target)
             s.add_all(history_rows(history))
 
     def indicator_values(self, year: int) -> dict[tuple[str, int], IndicatorValue]:
@@ -310,12 +287,8 @@ class SqliteRegisterStore:
 
     def save_indicator_value(self, value: IndicatorValue, history: Sequence[HistoryEntry]) -> None:
         with db_errors(self.path), self._session() as s, s.begin():
-            row = s.get(IndicatorValueRow, (value.code, value.year, value.quarter))
-            if row is None:
-                row = IndicatorValueRow(code=value.code, year=value.year, quarter=value.quarter)
-                s.add(row)
-            row.value = value.value
-            row.note = value.note
+            key = {"code": value.code, "year": value.year, "quarter": value.quarter}
+            upsert(s, IndicatorValueRow, key, value=value.value, note=value.note)
             s.add_all(history_rows(history))
 
     # --- delivery import -----------------------------------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.engine import Engine
@@ -27,6 +28,33 @@ from storage.models import EvidenceRow, HistoryRow, ItemStateRow, ProfileRow, Se
 PROFILE_ID = 1
 
 
+def upsert(session: Session, model: type[Any], key: dict[str, Any], **values: Any) -> Any:
+    """The row of model with this primary key, made if missing, with values set."""
+    identity = tuple(key.values())
+    row = session.get(model, identity if len(identity) > 1 else identity[0])
+    if row is None:
+        row = model(**key)
+        session.add(row)
+    for name, value in values.items():
+        setattr(row, name, value)
+    return row
+
+
+class SqliteStore:
+    """What both stores share: the engine, the file (for error messages), a session factory."""
+
+    def __init__(self, engine: Engine, path: Path) -> None:
+        self.engine = engine
+        self.path = path
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    def _session(self) -> Session:
+        return self._sessions()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
 def history_rows(entries: Sequence[HistoryEntry]) -> list[HistoryRow]:
     return [
         HistoryRow(at=to_db_time(e.at), item_code=e.item_code, field=e.field, old=e.old, new=e.new)
@@ -45,18 +73,7 @@ def from_db_time(value: dt.datetime) -> dt.datetime:
     return value.replace(tzinfo=dt.UTC)
 
 
-class SqliteChecklistStore:
-    def __init__(self, engine: Engine, path: Path) -> None:
-        self.engine = engine
-        self.path = path
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
-
-    def _session(self) -> Session:
-        return self._sessions()
-
-    def close(self) -> None:
-        self.engine.dispose()
-
+class SqliteChecklistStore(SqliteStore):
     # --- profile -------------------------------------------------------------------------
     def get_profile(self) -> CenterProfile | None:
         with db_errors(self.path), self._session() as s:
@@ -94,17 +111,18 @@ class SqliteChecklistStore:
 
     def save_item_state(self, state: ItemState, history: Sequence[HistoryEntry]) -> None:
         with db_errors(self.path), self._session() as s, s.begin():
-            row = s.get(ItemStateRow, state.code)
-            if row is None:
-                row = ItemStateRow(code=state.code)
-                s.add(row)
-            row.status = state.status.value
-            row.not_required_reason = state.not_required_reason
-            row.responsible = state.responsible
-            row.due_override = state.due_override
-            row.comment = state.comment
-            row.completed_on = state.completed_on
-            row.updated_at = to_db_time(dt.datetime.now(dt.UTC))
+            upsert(
+                s,
+                ItemStateRow,
+                {"code": state.code},
+                status=state.status.value,
+                not_required_reason=state.not_required_reason,
+                responsible=state.responsible,
+                due_override=state.due_override,
+                comment=state.comment,
+                completed_on=state.completed_on,
+                updated_at=to_db_time(dt.datetime.now(dt.UTC)),
+            )
             s.add_all(history_rows(history))
 
     # --- evidence ------------------------------------------------------------------------
@@ -198,8 +216,4 @@ class SqliteChecklistStore:
 
     def set_setting(self, key: str, value: str) -> None:
         with db_errors(self.path), self._session() as s, s.begin():
-            row = s.get(SettingRow, key)
-            if row is None:
-                s.add(SettingRow(key=key, value=value))
-            else:
-                row.value = value
+            upsert(s, SettingRow, {"key": key}, value=value)
