@@ -54,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_status(center: Center) -> int:
-    from ui.formatting import days_phrase, format_date, format_number, plural
+    from core.wording import days_phrase, format_date, format_number, plural
 
     checklist = center.checklist
     profile = checklist.profile()

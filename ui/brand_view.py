@@ -11,8 +11,8 @@ from PySide6.QtWidgets import QGroupBox, QLabel, QSplitter, QVBoxLayout, QWidget
 
 from core.readiness import CLOSED_STATUSES
 from core.registers import BrandItem, Registers
+from core.wording import STATUS_NAMES
 from ui.evidence_panel import EvidencePanel
-from ui.formatting import STATUS_NAMES
 from ui.history_model import HistoryTableModel
 from ui.record_table import Column, RecordTable
 from ui.register_page import RegisterPage, history_table

@@ -18,7 +18,7 @@ from PySide6.QtGui import QBrush, QColor, QFont
 from core.checklist import Checklist
 from core.model import ItemState, ItemStatus, TemplateItem, TemplateSection
 from core.readiness import CLOSED_STATUSES
-from ui.formatting import STATUS_NAMES, format_date
+from core.wording import STATUS_NAMES, format_date
 
 COL_CODE, COL_TITLE, COL_STATUS, COL_DUE, COL_RESPONSIBLE, COL_FILES = range(6)
 HEADERS = ("Код", "Пункт", "Статус", "Срок", "Ответственный", "Файлы")

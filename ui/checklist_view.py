@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from core.checklist import Checklist
 from core.model import ItemStatus
+from core.wording import STATUS_NAMES
 from ui.checklist_model import (
     COL_CODE,
     COL_DUE,
@@ -35,7 +36,6 @@ from ui.checklist_model import (
     ChecklistTreeModel,
     ItemCodeRole,
 )
-from ui.formatting import STATUS_NAMES
 from ui.item_detail import ItemDetail
 from ui.tasks import TaskRunner
 

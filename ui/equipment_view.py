@@ -24,9 +24,9 @@ from PySide6.QtWidgets import (
 
 from core.model import EquipmentUnit, UnitStatus
 from core.registers import Discrepancy, PositionView, Registers
+from core.wording import DISCREPANCY_TEXT, UNIT_STATUS_NAMES, format_datetime
 from ui.delivery_dialog import DeliveryPreviewDialog
 from ui.evidence_panel import EvidencePanel
-from ui.formatting import DISCREPANCY_TEXT, UNIT_STATUS_NAMES, format_datetime
 from ui.history_model import HistoryTableModel
 from ui.progress import progress_dialog
 from ui.record_table import Column, RecordTable

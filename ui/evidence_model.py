@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication, QStyle
 
 from core.model import Evidence, EvidenceKind
 from core.thumbnails import make_thumbnail
-from ui.formatting import EVIDENCE_NAMES, format_datetime, format_size
+from core.wording import EVIDENCE_NAMES, format_datetime, format_size
 from ui.tasks import TaskRunner
 
 EvidenceIdRole = Qt.ItemDataRole.UserRole + 1

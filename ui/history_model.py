@@ -7,7 +7,8 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
 from core.model import HistoryEntry
-from ui.formatting import field_name, format_datetime, history_value
+from core.wording import format_datetime
+from ui.formatting import field_name, history_value
 
 COL_AT, COL_FIELD, COL_OLD, COL_NEW = range(4)
 HEADERS = ("Когда", "Что изменено", "Было", "Стало")

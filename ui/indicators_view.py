@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.registers import IndicatorRow, Registers
-from ui.formatting import quarter_name
+from core.wording import quarter_name
 from ui.history_model import HistoryTableModel
 from ui.record_table import Column, RecordTable
 from ui.register_page import RegisterPage, history_table

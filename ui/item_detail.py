@@ -33,8 +33,8 @@ from PySide6.QtWidgets import (
 
 from core.checklist import Checklist
 from core.model import ItemState, ItemStatus
+from core.wording import EVIDENCE_NAMES, STATUS_NAMES, format_date
 from ui.evidence_panel import EvidencePanel
-from ui.formatting import EVIDENCE_NAMES, STATUS_NAMES, format_date
 from ui.history_model import HistoryTableModel
 from ui.profile_form import DATE_FORMAT, from_qdate, to_qdate
 from ui.tasks import TaskRunner

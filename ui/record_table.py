@@ -40,7 +40,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.formatting import format_date
+from core.wording import format_date
 from ui.profile_form import DATE_FORMAT, from_qdate, to_qdate
 
 Index = QModelIndex | QPersistentModelIndex

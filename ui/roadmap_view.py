@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QSizePolicy, QSplitter, QToolTip, QVBoxLayout, QWi
 from core.model import ItemStatus
 from core.readiness import CLOSED_STATUSES
 from core.registers import Registers, TaskView
-from ui.formatting import STATUS_NAMES, format_date
+from core.wording import STATUS_NAMES, format_date
 from ui.history_model import HistoryTableModel
 from ui.record_table import Column, RecordTable
 from ui.register_page import RegisterPage, history_table

@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
 
 from core.model import ItemStatus, Room
 from core.registers import BrandItem, Registers, capacity_hint, room_subject
+from core.wording import STATUS_NAMES, UNIT_STATUS_NAMES
 from ui.evidence_panel import EvidencePanel
-from ui.formatting import STATUS_NAMES, UNIT_STATUS_NAMES
 from ui.history_model import HistoryTableModel
 from ui.record_table import Column, RecordTable
 from ui.register_page import RegisterPage, history_table

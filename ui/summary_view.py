@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from core.checklist import Checklist
 from core.model import Readiness
 from core.registers import Registers, RegisterSummary
-from ui.formatting import days_phrase, format_date, format_number, plural
+from core.wording import days_phrase, format_date, format_number, plural
 
 Index = QModelIndex | QPersistentModelIndex
 ItemCodeRole = Qt.ItemDataRole.UserRole + 1
