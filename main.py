@@ -50,7 +50,35 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="заполнить пустую папку данных демонстрационным центром")
     demo.add_argument("--photos", type=int, default=40, help="сколько фото создать (40)")
     sub.add_parser("status", help="готовность по разделам, просрочки, дни до открытия")
+    printing = sub.add_parser(
+        "print", help="PDF: печатный чек-лист, отчёт о готовности, показатели"
+    )
+    printing.add_argument("document", choices=["checklist", "report", "indicators"])
+    printing.add_argument("--quarter", metavar="ГГГГ-QN", help="квартал отчёта по показателям")
+    printing.add_argument("--section", metavar="КОД", help="только раздел чек-листа (DOC, ZON…)")
+    printing.add_argument("--room", metavar="N", help="только помещение с этим номером")
+    printing.add_argument("--open-only", action="store_true", help="только невыполненные пункты")
+    printing.add_argument("--out", required=True, metavar="FILE.pdf", help="куда сохранить")
+    export = sub.add_parser("export-xlsx", help="книга Excel со всеми реестрами")
+    export.add_argument("--out", required=True, metavar="FILE.xlsx", help="куда сохранить")
     return parser
+
+
+def cmd_document(center: Center, layout: DataLayout, args: argparse.Namespace) -> int:
+    from core.documents import DocumentKind, DocumentOptions, make_document, parse_quarter
+
+    out = Path(args.out).expanduser().resolve()
+    if args.command == "export-xlsx":
+        make_document(center, DocumentKind.WORKBOOK, out, layout=layout)
+        print(f"Книга Excel сохранена: {out}")
+        return 0
+    year, quarter = parse_quarter(args.quarter) if args.quarter else (None, None)
+    options = DocumentOptions(
+        only_open=args.open_only, section=args.section, room=args.room, year=year, quarter=quarter
+    )
+    pages = make_document(center, DocumentKind(args.document), out, options, layout=layout)
+    print(f"PDF сохранён: {out} (страниц: {pages})")
+    return 0
 
 
 def cmd_status(center: Center) -> int:
@@ -144,6 +172,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_status(center)
         if args.command == "demo":
             return cmd_demo(center, args.photos)
+        if args.command in ("print", "export-xlsx"):
+            return cmd_document(center, DataLayout(data_dir), args)
     except TochkaError as exc:
         from core.demo import DemoRefused
         from ui.messages import describe_error

@@ -57,5 +57,15 @@ class ValidationError(TochkaError):
         super().__init__(f"{field}: {problem} {detail}".strip())
 
 
+class DocumentError(TochkaError):
+    """A document that cannot be made as asked. problem is a stable code (see ui/messages.py):
+    unknown_section, unknown_room, no_profile, no_indicators, bad_quarter; detail is the value."""
+
+    def __init__(self, problem: str, detail: str = "") -> None:
+        self.problem = problem
+        self.detail = detail
+        super().__init__(f"{problem} {detail}".strip())
+
+
 class CancelledError(TochkaError):
     """Long work stopped because the user asked to."""

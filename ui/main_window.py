@@ -36,7 +36,8 @@ from ui.tasks import TaskRunner
     PAGE_BRAND,
     PAGE_ROADMAP,
     PAGE_INDICATORS,
-) = range(7)
+    PAGE_PRINT,
+) = range(8)
 
 
 class MainWindow(QMainWindow):
@@ -65,7 +66,9 @@ class MainWindow(QMainWindow):
             PAGE_INDICATORS: ("ui.indicators_view", "IndicatorsView"),
         }
         self._register_pages: dict[int, RegisterPage] = {}
-        for _ in self._page_factories:
+        self._center = center
+        self.print_view: Any = None
+        for _ in range(len(self._page_factories) + 1):  # + «Печать и экспорт»
             self.pages.addWidget(QWidget())
         self.nav = QListWidget()
         self.nav.addItems(
@@ -77,6 +80,7 @@ class MainWindow(QMainWindow):
                 self.tr("Фирменный стиль"),
                 self.tr("Дорожная карта"),
                 self.tr("Показатели"),
+                self.tr("Печать и экспорт"),
             ]
         )
         self.nav.setFixedWidth(150)
@@ -103,7 +107,19 @@ class MainWindow(QMainWindow):
     def show_page(self, number: int) -> None:
         if number in self._page_factories:
             self.page(number)
+        elif number == PAGE_PRINT and self.print_view is None:
+            from ui.print_view import PrintView
+
+            self.print_view = PrintView(self._center, self._runner, self._layout)
+            self.print_view.failed.connect(self.show_error)
+            self._replace_placeholder(number, self.print_view)
         self.pages.setCurrentIndex(number)
+
+    def _replace_placeholder(self, number: int, page: QWidget) -> None:
+        placeholder = self.pages.widget(number)
+        self.pages.removeWidget(placeholder)
+        placeholder.deleteLater()
+        self.pages.insertWidget(number, page)
 
     def page(self, number: int) -> RegisterPage:
         """The register page, built on first use."""
@@ -114,10 +130,7 @@ class MainWindow(QMainWindow):
             page = factory(self._registers, self._runner, self._layout.thumbnails)
             page.changed.connect(self._on_register_changed)
             page.failed.connect(self.show_error)
-            placeholder = self.pages.widget(number)
-            self.pages.removeWidget(placeholder)
-            placeholder.deleteLater()
-            self.pages.insertWidget(number, page)
+            self._replace_placeholder(number, page)
             self._register_pages[number] = page
         return page
 
@@ -148,6 +161,7 @@ class MainWindow(QMainWindow):
             (PAGE_BRAND, self.tr("&Фирменный стиль"), "Ctrl+5"),
             (PAGE_ROADMAP, self.tr("&Дорожная карта"), "Ctrl+6"),
             (PAGE_INDICATORS, self.tr("Показа&тели"), "Ctrl+7"),
+            (PAGE_PRINT, self.tr("П&ечать и экспорт"), "Ctrl+8"),
         ):
             action = QAction(text, self)
             action.setShortcut(QKeySequence(key))

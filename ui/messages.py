@@ -6,6 +6,7 @@ from __future__ import annotations
 from core.delivery_import import DeliveryImportError
 from core.errors import (
     CancelledError,
+    DocumentError,
     EvidenceError,
     StorageError,
     TemplateError,
@@ -118,6 +119,17 @@ DELIVERY_PROBLEMS = {
     "ДД.ММ.ГГГГ (например, 15.08.2027) и загрузите файл снова.",
 }
 
+DOCUMENT_PROBLEMS = {
+    "unknown_section": "Раздела «{detail}» нет в чек-листе. Выберите раздел из списка (DOC, KAD, "
+    "REM, ZON, EQP, BRD, OPN, INF, MON).",
+    "unknown_room": "Помещения № {detail} нет в реестре. Проверьте номер на странице «Помещения».",
+    "no_profile": "Профиль центра не заполнен, а он нужен для шапки документа. Заполните его: "
+    "«Файл → Профиль центра».",
+    "no_indicators": "За {detail} год показателей нет: значения вносятся за год создания Центра. "
+    "Выберите этот год.",
+    "bad_quarter": "Квартал {detail} не существует: укажите от 1 до 4.",
+}
+
 STORAGE_PROBLEMS = {
     "not_sqlite": "Файл «{path}» не является базой данных программы (возможно, он повреждён "
     "или подменён). Файл не изменён. Восстановите его из резервной копии в папке «backups» "
@@ -186,6 +198,7 @@ VALIDATION_PROBLEMS = {
     "bad_area": "площадь {detail} м² не похожа на площадь помещения",
     "bad_floor": "этаж {detail} вне разумных пределов",
     "bad_quarter": "квартал должен быть от 1 до 4",
+    "bad_quarter_text": "квартал «{detail}» не понят: пишите так: 2024-Q3",
 }
 
 
@@ -205,6 +218,9 @@ def describe_error(exc: BaseException) -> str:
     if isinstance(exc, DeliveryImportError):
         text = DELIVERY_PROBLEMS.get(exc.problem, DELIVERY_PROBLEMS["not_xlsx"])
         return text.format(name=exc.path.name, detail=exc.detail, row=exc.row)
+    if isinstance(exc, DocumentError):
+        text = DOCUMENT_PROBLEMS.get(exc.problem, "Документ не сделан: {detail}.")
+        return text.format(detail=exc.detail)
     if isinstance(exc, StorageError):
         text = STORAGE_PROBLEMS.get(exc.problem, STORAGE_PROBLEMS["io_error"])
         return text.format(path=exc.path, detail=exc.detail)
