@@ -117,3 +117,33 @@ def mount_tmpfs(tmp_path: Path) -> Iterator[Callable[[str, str], Path]]:
 def tiny_disk(mount_tmpfs: Callable[[str, str], Path]) -> Path:
     """A real, nearly full file system: a 1 MiB tmpfs."""
     return mount_tmpfs("tiny", "1m")
+
+
+def fill_up(folder: Path, leave: int = 0) -> Path:
+    """Take every free byte of the file system under folder, then give `leave` bytes back (so a
+    write starts and fails half-way). Returns the filler file."""
+    filler = folder / "filler"
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o644)
+    try:
+        for size in (1 << 20, 4096, 1):
+            while True:
+                try:
+                    os.write(fd, b"\0" * size)
+                except OSError:
+                    break
+        if leave:
+            os.ftruncate(fd, max(0, os.fstat(fd).st_size - leave))
+    finally:
+        os.close(fd)
+    return filler
+
+
+@pytest.fixture
+def system_temp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The system temporary folder, watched for leftovers."""
+    import tempfile
+
+    folder = tmp_path / "system-temp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder

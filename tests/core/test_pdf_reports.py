@@ -7,13 +7,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import errno
 import html
 import io
-import os
 import re
 import subprocess
-import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -34,7 +31,7 @@ from core.registers import Center, room_subject
 from core.report_data import ReportSnapshot, take_snapshot
 from core.thumbnails import THUMBNAIL_SIZE, thumbnail_path
 from core.wording import format_date
-from tests.conftest import SECTION_TITLES, make_photo
+from tests.conftest import SECTION_TITLES, fill_up, make_photo
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
 LONG_ROOM = (
@@ -102,15 +99,6 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Center]:
 @pytest.fixture(scope="module")
 def snapshot(demo: Center) -> ReportSnapshot:
     return take_snapshot(demo)
-
-
-@pytest.fixture
-def system_temp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The temporary folder thumbnails go to when no cache is given, watched for leftovers."""
-    folder = tmp_path / "system-temp"
-    folder.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(folder))
-    return folder
 
 
 # --- reading a PDF back ------------------------------------------------------------------------
@@ -537,23 +525,6 @@ def test_indicators_of_another_year_or_a_bad_quarter_are_refused(
 # --- failures ----------------------------------------------------------------------------------
 
 
-def fill_up(folder: Path, leave: int = 16 * 1024) -> None:
-    """Fill the file system to the brim, then free `leave` bytes: a save starts, then fails."""
-    fd = os.open(folder / "filler", os.O_WRONLY | os.O_CREAT, 0o644)
-    try:
-        chunk = b"\0" * 65536
-        while True:
-            try:
-                os.write(fd, chunk)
-            except OSError as exc:
-                if exc.errno != errno.ENOSPC:
-                    raise
-                break
-        os.ftruncate(fd, max(0, os.fstat(fd).st_size - leave))
-    finally:
-        os.close(fd)
-
-
 WRITERS: dict[str, Callable[..., int]] = {
     "checklist": lambda snapshot, out, **kw: write_checklist_pdf(snapshot, out, **kw),
     "report": lambda snapshot, out, **kw: write_readiness_report_pdf(snapshot, out, **kw),
@@ -569,7 +540,7 @@ def test_full_disk_is_disk_full_and_keeps_the_old_file(
 ) -> None:
     out = tiny_disk / "Отчёт.pdf"
     out.write_bytes(b"last week's report")
-    fill_up(tiny_disk)
+    fill_up(tiny_disk, leave=16 * 1024)
 
     with pytest.raises(StorageError) as info:
         WRITERS[document](snapshot, out)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
-import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from core.demo import fill_demo_registers
 from core.errors import StorageError, ValidationError
 from core.model import CenterProfile, ItemStatus, PositionState, UnitStatus
 from core.registers import Center, Registers, brand_key, capacity_hint, room_subject
+from tests.conftest import fill_up
 from tests.core.test_delivery_import import write_xlsx
 
 SUPPLIER = "ООО «Учтех-Профи»"
@@ -352,23 +352,6 @@ def test_undo_restores_the_previous_states_in_one_step(
     assert states_by_code(registers) == before
     assert registers.units() == [own]
     assert len(registers.checklist.history(None)) == history_length
-
-
-def fill_up(mount_point: Path, leave: int) -> Path:
-    """Take every free byte of the file system, then give back `leave` bytes."""
-    filler = mount_point / "filler.bin"
-    fd = os.open(filler, os.O_WRONLY | os.O_CREAT)
-    try:
-        for size in (1 << 20, 4096, 1):
-            while True:
-                try:
-                    os.write(fd, b"\0" * size)
-                except OSError:
-                    break
-    finally:
-        os.close(fd)
-    os.truncate(filler, filler.stat().st_size - leave)
-    return filler
 
 
 def test_delivery_import_is_all_or_nothing_when_the_disk_fills_up(

@@ -7,11 +7,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import errno
-import os
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -26,7 +23,7 @@ from core.model import CenterProfile, ItemStatus
 from core.registers import Center
 from core.report_data import ReportSnapshot, take_snapshot
 from core.xlsx_export import SHEET_NAMES, write_workbook
-from tests.conftest import make_photo
+from tests.conftest import fill_up, make_photo
 
 ISSUE_SHEETS = [
     "Профиль",
@@ -98,15 +95,6 @@ def exported(snapshot: ReportSnapshot, tmp_path: Path) -> Path:
     out = tmp_path / "Готовность центра.xlsx"
     write_workbook(snapshot, out)
     return out
-
-
-@pytest.fixture
-def system_temp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The temporary folder openpyxl streams write-only sheets to, watched for leftovers."""
-    folder = tmp_path / "system-temp"
-    folder.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(folder))
-    return folder
 
 
 def rows_of(path: Path, sheet: str) -> list[tuple[Any, ...]]:
@@ -538,29 +526,12 @@ def test_libreoffice_opens_the_workbook(exported: Path, tmp_path: Path) -> None:
 # --- failures ----------------------------------------------------------------------------------
 
 
-def fill_up(folder: Path, leave: int = 16 * 1024) -> None:
-    """Fill the file system to the brim, then free `leave` bytes: a save starts, then fails."""
-    fd = os.open(folder / "filler", os.O_WRONLY | os.O_CREAT, 0o644)
-    try:
-        chunk = b"\0" * 65536
-        while True:
-            try:
-                os.write(fd, chunk)
-            except OSError as exc:
-                if exc.errno != errno.ENOSPC:
-                    raise
-                break
-        os.ftruncate(fd, max(0, os.fstat(fd).st_size - leave))
-    finally:
-        os.close(fd)
-
-
 def test_full_disk_is_disk_full_and_keeps_the_old_file(
     snapshot: ReportSnapshot, tiny_disk: Path, system_temp: Path
 ) -> None:
     out = tiny_disk / "Готовность.xlsx"
     out.write_bytes(b"last week's workbook")
-    fill_up(tiny_disk)
+    fill_up(tiny_disk, leave=16 * 1024)
 
     with pytest.raises(StorageError) as info:
         write_workbook(snapshot, out)

@@ -3,13 +3,13 @@ the window stays, and everything saved before is still there afterwards."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from core.model import ItemStatus
+from tests.conftest import fill_up
 from tests.ui.conftest import type_text, wait_for_writes
 
 
@@ -17,22 +17,6 @@ from tests.ui.conftest import type_text, wait_for_writes
 def own_mount(mount_tmpfs: Callable[[str, str], Path]) -> Path:
     """A real file system of our own that the test can fill up."""
     return mount_tmpfs("disk", "64m")
-
-
-def fill_up(mount_point: Path) -> Path:
-    """Take every free byte of the file system, as a camera's video dump would."""
-    filler = mount_point / "filler.bin"
-    fd = os.open(filler, os.O_WRONLY | os.O_CREAT)
-    try:
-        for size in (1 << 20, 4096, 1):
-            while True:
-                try:
-                    os.write(fd, b"\0" * size)
-                except OSError:
-                    break
-    finally:
-        os.close(fd)
-    return filler
 
 
 def test_disk_fills_up_during_work(qtbot, app, open_window, own_mount, profile, warnings):
