@@ -30,6 +30,8 @@ demo: $(VENV)/.runtime-installed
 
 bench: sysdeps-test $(VENV)/.dev-installed
 	$(BIN)/python bench/startup.py
+	$(BIN)/python bench/views.py
+	$(BIN)/python bench/reports.py
 
 $(VENV)/.created:
 	@$(PYTHON) -m venv --help >/dev/null 2>&1 || $(MAKE) --no-print-directory _apt DEBS=python3-venv
