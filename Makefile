@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 QT_DEBS := libgl1 libegl1 libxkbcommon0 libfontconfig1 libfreetype6 libdbus-1-3 libglib2.0-0
 XCB_DEBS := libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 \
 	libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libx11-xcb1
-TEST_DEBS := xvfb poppler-utils
+TEST_DEBS := xvfb poppler-utils minisign
 
 .PHONY: run test lint bench demo sysdeps-run sysdeps-test clean-venv
 

@@ -61,7 +61,82 @@ def build_parser() -> argparse.ArgumentParser:
     printing.add_argument("--out", required=True, metavar="FILE.pdf", help="куда сохранить")
     export = sub.add_parser("export-xlsx", help="книга Excel со всеми реестрами")
     export.add_argument("--out", required=True, metavar="FILE.xlsx", help="куда сохранить")
+    package = sub.add_parser("package", help="подписанный пакет отчёта (ZIP с BagIt) для региона")
+    package.add_argument(
+        "--period", required=True, metavar="ГГГГ-QN|ГГГГ-ММ-ДД", help="квартал или дата отчёта"
+    )
+    package.add_argument("--out", required=True, metavar="FILE.zip", help="куда сохранить")
+    verify = sub.add_parser("verify", help="проверить пакет отчёта: подпись, состав, report.json")
+    verify.add_argument("package", metavar="PACKAGE.zip")
+    verify.add_argument(
+        "--pubkey", required=True, metavar="KEY.pub", help="открытый ключ школы (minisign)"
+    )
+    export_key = sub.add_parser("export-key", help="сохранить открытый ключ школы (minisign)")
+    export_key.add_argument("--out", required=True, metavar="school.pub", help="куда сохранить")
     return parser
+
+
+# Russian names of the checks of core.package.verify_package
+CHECK_NAMES = {
+    "bad_archive": "архив повреждён или в нём не один пакет",
+    "unsafe_archive": "небезопасный архив (абсолютный путь, «..», ссылка или слишком большой)",
+    "not_a_bag": "не пакет BagIt",
+    "signature": "подпись неверна",
+    "unknown_key": "подписан другим ключом",
+    "manifest_mismatch": "файл изменён (контрольная сумма не совпадает)",
+    "missing_file": "файл отсутствует",
+    "extra_file": "лишний файл",
+    "invalid_report": "report.json не соответствует схеме",
+    "metadata": "сведения о пакете не совпадают с подписанными",
+}
+KEY_PROBLEMS = {
+    "passphrase_needed": "Ключ подписи защищён паролем: укажите пароль.",
+    "wrong_passphrase": "Пароль ключа подписи неверен.",
+    "unreadable": "Файл ключа «{path}» не читается ({detail}).",
+}
+
+
+def cmd_package(center: Center, layout: DataLayout, args: argparse.Namespace) -> int:
+    from core.package import build_package
+
+    out = Path(args.out).expanduser().resolve()
+    info = build_package(center, layout, out, period=args.period)
+    print(f"Пакет сохранён: {out}")
+    print(f"  период {info.period}, номер {info.sequence}, идентификатор {info.package_id}")
+    print(f"  размер {info.size} байт, SHA-256 {info.sha256}")
+    print(f"  подписан ключом {info.key_id}")
+    return 0
+
+
+def cmd_export_key(layout: DataLayout, args: argparse.Namespace) -> int:
+    from core.keys import export_public_key
+
+    out = Path(args.out).expanduser().resolve()
+    key_id = export_public_key(layout, out)
+    print(f"Открытый ключ школы сохранён: {out} (идентификатор ключа {key_id})")
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from core.keys import load_public_key
+    from core.package import verify_package
+
+    public = load_public_key(Path(args.pubkey).expanduser())
+    result = verify_package(Path(args.package).expanduser(), public)
+    if result.ok:
+        info = result.bag_info
+        print(f"Пакет проверен: подпись верна, состав полный ({result.payload_files} файлов).")
+        print(f"  Школа: {info.get('Source-Organization', '')}")
+        print(f"  Период: {info.get('Reporting-Period', '')}, номер {info.get('Sequence-Number')}")
+        print(f"  Подписано: {result.trusted_comment}")
+        return 0
+    print(f"Пакет НЕ прошёл проверку ({len(result.failures)}):", file=sys.stderr)
+    for failure in result.failures:
+        where = f" — {failure.file}" if failure.file else ""
+        detail = f" ({failure.detail})" if failure.detail else ""
+        name = CHECK_NAMES.get(failure.check, failure.check)
+        print(f"  [{failure.check}] {name}{where}{detail}", file=sys.stderr)
+    return 3
 
 
 def cmd_document(center: Center, layout: DataLayout, args: argparse.Namespace) -> int:
@@ -167,6 +242,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_gui(data_dir, open_center)
     try:
+        if args.command == "verify":
+            return cmd_verify(args)
+        if args.command == "export-key":
+            return cmd_export_key(DataLayout(data_dir), args)
         center = open_center(data_dir)
         if args.command == "status":
             return cmd_status(center)
@@ -174,11 +253,26 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_demo(center, args.photos)
         if args.command in ("print", "export-xlsx"):
             return cmd_document(center, DataLayout(data_dir), args)
+        if args.command == "package":
+            return cmd_package(center, DataLayout(data_dir), args)
     except TochkaError as exc:
         from core.demo import DemoRefused
+        from core.keys import KeyFileError
+        from core.package import PackageError
         from ui.messages import describe_error
 
-        if isinstance(exc, DemoRefused):
+        if isinstance(exc, KeyFileError):
+            text = KEY_PROBLEMS.get(exc.problem, KEY_PROBLEMS["unreadable"])
+            print(text.format(path=exc.path, detail=exc.detail), file=sys.stderr)
+        elif getattr(exc, "field", None) == "period":
+            print(
+                f"Период «{getattr(exc, 'detail', '')}» не понят: укажите квартал "
+                "(2027-Q2) или дату (2027-08-25).",
+                file=sys.stderr,
+            )
+        elif isinstance(exc, PackageError):
+            print(f"Пакет не сделан: {exc.problem} {exc.detail}".strip(), file=sys.stderr)
+        elif isinstance(exc, DemoRefused):
             print(
                 f"В папке данных {data_dir} уже есть центр: демонстрация не перезаписывает "
                 "данные. Укажите пустую папку: --data-dir ПАПКА.",
