@@ -257,8 +257,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_package(center, DataLayout(data_dir), args)
     except TochkaError as exc:
         from core.demo import DemoRefused
-        from core.keys import KeyFileError
-        from core.package import PackageError
+        from core.errors import KeyFileError, PackageError
         from ui.messages import describe_error
 
         if isinstance(exc, KeyFileError):

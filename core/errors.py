@@ -69,3 +69,47 @@ class DocumentError(TochkaError):
 
 class CancelledError(TochkaError):
     """Long work stopped because the user asked to."""
+
+
+class PackageError(TochkaError):
+    """A report package that cannot be made, written or read. problem is a stable code (see
+    ui/messages.py); detail names the file or value."""
+
+    def __init__(self, problem: str, detail: str = "") -> None:
+        self.problem = problem
+        self.detail = detail
+        super().__init__(f"{problem} {detail}".strip())
+
+
+class KeyFileError(TochkaError):
+    """A signing or verification key that cannot be used. problem: passphrase_needed,
+    wrong_passphrase, unreadable, ... (see ui/messages.py)."""
+
+    def __init__(self, path: Path | str, problem: str, detail: str = "") -> None:
+        self.path = Path(path)
+        self.problem = problem
+        self.detail = detail
+        super().__init__(f"{self.path}: {problem} {detail}".strip())
+
+
+class MailError(TochkaError):
+    """An e-mail that could not be sent. problem is a stable code (connect_failed, tls_failed,
+    auth_failed, rejected, dropped, timeout, too_big, no_settings, ...); detail is the server's
+    reply or the system's message. transient: whether trying again later may help."""
+
+    def __init__(self, problem: str, detail: str = "", *, transient: bool = False) -> None:
+        self.problem = problem
+        self.detail = detail
+        self.transient = transient
+        super().__init__(f"{problem} {detail}".strip())
+
+
+class ReceiptError(TochkaError):
+    """A receipt from the regional operator that cannot be accepted. problem is a stable code
+    (unreadable, not_a_receipt, signature, untrusted_key, unknown_package, mismatch, ...)."""
+
+    def __init__(self, path: Path | str, problem: str, detail: str = "") -> None:
+        self.path = Path(path)
+        self.problem = problem
+        self.detail = detail
+        super().__init__(f"{self.path.name}: {problem} {detail}".strip())

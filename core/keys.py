@@ -12,21 +12,11 @@ from pathlib import Path
 
 import minisign  # type: ignore[import-untyped]
 
-from core.errors import StorageError, TochkaError
+from core.errors import KeyFileError, StorageError
 from core.paths import DataLayout
 
 SECRET_KEY_NAME = "school.key"
 PUBLIC_KEY_NAME = "school.pub"
-
-
-class KeyFileError(TochkaError):
-    """A key that cannot be used. problem: passphrase_needed, wrong_passphrase, unreadable."""
-
-    def __init__(self, path: Path | str, problem: str, detail: str = "") -> None:
-        self.path = Path(path)
-        self.problem = problem
-        self.detail = detail
-        super().__init__(f"{self.path}: {problem} {detail}".strip())
 
 
 def keys_dir(layout: DataLayout) -> Path:

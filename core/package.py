@@ -24,7 +24,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from core.documents import QUARTER
-from core.errors import CancelledError, DocumentError, StorageError, TochkaError, ValidationError
+from core.errors import CancelledError, DocumentError, PackageError, StorageError, ValidationError
 from core.keys import SchoolKey, format_key_id, load_or_create_key
 from core.model import HistoryEntry
 from core.paths import DataLayout
@@ -41,15 +41,6 @@ MAX_ENTRIES = 100_000
 DISK_FULL = {errno.ENOSPC, errno.EDQUOT}
 
 Progress = Callable[[int, int], None]
-
-
-class PackageError(TochkaError):
-    """A package that cannot be made. problem: evidence_missing, invalid_report, bag_failed."""
-
-    def __init__(self, problem: str, detail: str = "") -> None:
-        self.problem = problem
-        self.detail = detail
-        super().__init__(f"{problem} {detail}".strip())
 
 
 @dataclass(frozen=True)

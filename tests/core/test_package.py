@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from core.errors import StorageError
-from core.keys import KeyFileError, load_or_create_key, load_public_key
+from core.errors import KeyFileError, StorageError
+from core.keys import load_or_create_key, load_public_key
 from core.package import (
     Check,
     build_package,
