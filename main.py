@@ -7,18 +7,23 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.checklist import Checklist
 from core.errors import TochkaError
 from core.evidence import EvidenceFolder
 from core.paths import DataLayout, resolve_data_dir
 from core.registers import Center, Registers
+
+if TYPE_CHECKING:
+    from core.outbox import Outbox
 from core.template import load_default_template
 
 
 def open_center(data_dir: Path) -> Center:
     """Open (creating and upgrading as needed) the data folder: checklist and registers."""
     from storage.db import open_database
+    from storage.outbox_store import SqliteOutboxStore
     from storage.register_store import SqliteRegisterStore
     from storage.sqlite_store import SqliteChecklistStore
 
@@ -29,7 +34,7 @@ def open_center(data_dir: Path) -> Center:
         SqliteChecklistStore(engine, layout.database), template, EvidenceFolder(layout.evidence)
     )
     registers = Registers(SqliteRegisterStore(engine, layout.database), checklist)
-    return Center(checklist, registers)
+    return Center(checklist, registers, SqliteOutboxStore(engine, layout.database))
 
 
 def open_checklist(data_dir: Path) -> Checklist:
@@ -61,78 +66,160 @@ def build_parser() -> argparse.ArgumentParser:
     printing.add_argument("--out", required=True, metavar="FILE.pdf", help="куда сохранить")
     export = sub.add_parser("export-xlsx", help="книга Excel со всеми реестрами")
     export.add_argument("--out", required=True, metavar="FILE.xlsx", help="куда сохранить")
-    package = sub.add_parser("package", help="подписанный пакет отчёта (ZIP с BagIt) для региона")
-    package.add_argument(
-        "--period", required=True, metavar="ГГГГ-QN|ГГГГ-ММ-ДД", help="квартал или дата отчёта"
+    package = sub.add_parser(
+        "package", help="подписанный пакет отчёта для региона: в исходящие и в папку"
     )
-    package.add_argument("--out", required=True, metavar="FILE.zip", help="куда сохранить")
-    verify = sub.add_parser("verify", help="проверить пакет отчёта: подпись, состав, report.json")
-    verify.add_argument("package", metavar="PACKAGE.zip")
-    verify.add_argument(
-        "--pubkey", required=True, metavar="KEY.pub", help="открытый ключ школы (minisign)"
-    )
-    export_key = sub.add_parser("export-key", help="сохранить открытый ключ школы (minisign)")
-    export_key.add_argument("--out", required=True, metavar="school.pub", help="куда сохранить")
+    when = package.add_mutually_exclusive_group(required=True)
+    when.add_argument("--period", metavar="ГГГГ-QN", help="квартал отчёта, например 2027-Q2")
+    when.add_argument("--as-of", metavar="ГГГГ-ММ-ДД", help="готовность на дату")
+    package.add_argument("--out", required=True, metavar="DIR", help="папка или флешка")
+    package.add_argument("--max-size", metavar="20MB", help="предел размера одного файла")
+    sub.add_parser("outbox", help="исходящие пакеты: номер, период, размер, состояние")
+    verify = sub.add_parser("verify", help="проверить пакет: подпись, состав, report.json")
+    verify.add_argument("parts", nargs="+", metavar="PACKAGE.zip", help="файл(ы) пакета")
+    keys = verify.add_mutually_exclusive_group(required=True)
+    keys.add_argument("--pubkey", metavar="KEY.pub", help="открытый ключ школы (minisign)")
+    keys.add_argument("--keys", metavar="REGISTRY", help="реестр ключей: папка или файл")
+    pubkey = sub.add_parser("pubkey", help="открытый ключ школы в формате minisign")
+    pubkey.add_argument("--out", metavar="school.pub", help="сохранить в файл, а не печатать")
     return parser
 
 
-# Russian names of the checks of core.package.verify_package
+# Russian names of the checks of core.package_verify
 CHECK_NAMES = {
     "bad_archive": "архив повреждён или в нём не один пакет",
     "unsafe_archive": "небезопасный архив (абсолютный путь, «..», ссылка или слишком большой)",
     "not_a_bag": "не пакет BagIt",
     "signature": "подпись неверна",
-    "unknown_key": "подписан другим ключом",
+    "unknown_key": "подписан неизвестным ключом",
     "manifest_mismatch": "файл изменён (контрольная сумма не совпадает)",
     "missing_file": "файл отсутствует",
     "extra_file": "лишний файл",
     "invalid_report": "report.json не соответствует схеме",
     "metadata": "сведения о пакете не совпадают с подписанными",
+    "incomplete": "не все части пакета (или части разных пакетов)",
 }
-KEY_PROBLEMS = {
-    "passphrase_needed": "Ключ подписи защищён паролем: укажите пароль.",
-    "wrong_passphrase": "Пароль ключа подписи неверен.",
-    "unreadable": "Файл ключа «{path}» не читается ({detail}).",
+PACKAGE_STATUS = {
+    "prepared": "подготовлен",
+    "written": "записан на носитель",
+    "sent": "отправлен по почте",
+    "confirmed": "подтверждён регионом",
+    "rejected": "отклонён регионом",
 }
+
+
+def key_passphrase() -> str | None:
+    """The signing key's passphrase: $TOCHKA_KEY_PASSPHRASE, else asked when a person is at
+    the terminal, else none (an encrypted key then fails with a clear message)."""
+    import os
+
+    if os.environ.get("TOCHKA_KEY_PASSPHRASE"):
+        return os.environ["TOCHKA_KEY_PASSPHRASE"]
+    return None
+
+
+def open_outbox(center: Center, layout: DataLayout) -> Outbox:
+    from core.outbox import Outbox
+
+    assert center.outbox_store is not None
+    outbox = Outbox(center, center.outbox_store, layout)
+    outbox.recover()
+    return outbox
 
 
 def cmd_package(center: Center, layout: DataLayout, args: argparse.Namespace) -> int:
-    from core.package import build_package
+    from core.package import parse_size
+    from core.settings import Settings
+    from core.wording import format_size
 
+    outbox = open_outbox(center, layout)
+    settings = Settings(center.checklist.store)
+    max_size = parse_size(args.max_size) if args.max_size else settings.max_size()
     out = Path(args.out).expanduser().resolve()
-    info = build_package(center, layout, out, period=args.period)
-    print(f"Пакет сохранён: {out}")
-    print(f"  период {info.period}, номер {info.sequence}, идентификатор {info.package_id}")
-    print(f"  размер {info.size} байт, SHA-256 {info.sha256}")
-    print(f"  подписан ключом {info.key_id}")
+    if not out.is_dir():
+        from core.errors import StorageError
+
+        raise StorageError(out, "folder_missing")
+
+    def progress(done: int, total: int) -> None:
+        print(f"\r  готово {done * 100 // max(total, 1)} %", end="", file=sys.stderr, flush=True)
+
+    package = outbox.make(
+        args.period or args.as_of,
+        max_size=max_size,
+        passphrase=key_passphrase(),
+        progress=progress if sys.stderr.isatty() else None,
+    )
+    written = outbox.write_to(package, out)
+    print(f"Пакет № {package.sequence} за {package.period} сделан и записан в {out}:")
+    for part, path in zip(package.parts, written, strict=True):
+        print(f"  {path.name}  {format_size(part.size)}  SHA-256 {part.sha256}")
+    if package.photo_step:
+        print(f"  фотографии уменьшены до {package.photo_step}")
+    if package.supersedes:
+        print(f"  заменяет пакет {package.supersedes}")
+    print(f"  идентификатор {package.package_id}, ключ подписи {package.key_id}")
     return 0
 
 
-def cmd_export_key(layout: DataLayout, args: argparse.Namespace) -> int:
-    from core.keys import export_public_key
+def cmd_outbox(center: Center, layout: DataLayout) -> int:
+    from core.wording import format_datetime, format_size
 
-    out = Path(args.out).expanduser().resolve()
-    key_id = export_public_key(layout, out)
-    print(f"Открытый ключ школы сохранён: {out} (идентификатор ключа {key_id})")
+    outbox = open_outbox(center, layout)
+    packages = outbox.packages()
+    if not packages:
+        print("Исходящих пакетов нет.")
+        return 0
+    superseded = outbox.superseded_ids()
+    for p in packages:
+        note = " (заменён)" if p.package_id in superseded else ""
+        print(
+            f"{p.period} № {p.sequence}{note}: {PACKAGE_STATUS[p.status.value]}, "
+            f"{format_datetime(p.created_at)}, {format_size(p.size)}, частей {len(p.parts)}, "
+            f"{p.package_id}"
+        )
+        for part in p.parts:
+            print(f"    {part.file_name}  SHA-256 {part.sha256}")
+    return 0
+
+
+def cmd_pubkey(layout: DataLayout, args: argparse.Namespace) -> int:
+    from core.keys import export_public_key, load_or_create_key, public_key_text
+
+    if args.out:
+        out = Path(args.out).expanduser().resolve()
+        key_id = export_public_key(layout, out, key_passphrase())
+        print(f"Открытый ключ школы сохранён: {out} (идентификатор ключа {key_id})")
+    else:
+        print(public_key_text(load_or_create_key(layout, key_passphrase()).public), end="")
     return 0
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from core.keys import load_public_key
-    from core.package import verify_package
+    from core.keys import load_key_registry, load_public_key
+    from core.package_verify import verify_package
 
-    public = load_public_key(Path(args.pubkey).expanduser())
-    result = verify_package(Path(args.package).expanduser(), public)
+    if args.pubkey:
+        public = load_public_key(Path(args.pubkey).expanduser())
+        result = verify_package([Path(p).expanduser() for p in args.parts], public)
+    else:
+        registry = load_key_registry(Path(args.keys).expanduser())
+        result = verify_package([Path(p).expanduser() for p in args.parts], registry)
     if result.ok:
         info = result.bag_info
-        print(f"Пакет проверен: подпись верна, состав полный ({result.payload_files} файлов).")
-        print(f"  Школа: {info.get('Source-Organization', '')}")
+        print(
+            f"Пакет проверен: подпись верна, состав полный ({result.parts} "
+            f"част., {result.payload_files} файлов)."
+        )
+        print(f"  Школа: {info.get('Source-Organization', '')}, ИНН {info.get('School-INN', '')}")
         print(f"  Период: {info.get('Reporting-Period', '')}, номер {info.get('Sequence-Number')}")
+        print(f"  Ключ подписи: {result.signer_key_id}")
         print(f"  Подписано: {result.trusted_comment}")
         return 0
     print(f"Пакет НЕ прошёл проверку ({len(result.failures)}):", file=sys.stderr)
     for failure in result.failures:
-        where = f" — {failure.file}" if failure.file else ""
+        where = " — ".join(x for x in (failure.part, failure.file) if x)
+        where = f" — {where}" if where else ""
         detail = f" ({failure.detail})" if failure.detail else ""
         name = CHECK_NAMES.get(failure.check, failure.check)
         print(f"  [{failure.check}] {name}{where}{detail}", file=sys.stderr)
@@ -244,8 +331,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "verify":
             return cmd_verify(args)
-        if args.command == "export-key":
-            return cmd_export_key(DataLayout(data_dir), args)
+        if args.command == "pubkey":
+            return cmd_pubkey(DataLayout(data_dir), args)
         center = open_center(data_dir)
         if args.command == "status":
             return cmd_status(center)
@@ -255,23 +342,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_document(center, DataLayout(data_dir), args)
         if args.command == "package":
             return cmd_package(center, DataLayout(data_dir), args)
+        if args.command == "outbox":
+            return cmd_outbox(center, DataLayout(data_dir))
     except TochkaError as exc:
         from core.demo import DemoRefused
-        from core.errors import KeyFileError, PackageError
         from ui.messages import describe_error
 
-        if isinstance(exc, KeyFileError):
-            text = KEY_PROBLEMS.get(exc.problem, KEY_PROBLEMS["unreadable"])
-            print(text.format(path=exc.path, detail=exc.detail), file=sys.stderr)
-        elif getattr(exc, "field", None) == "period":
-            print(
-                f"Период «{getattr(exc, 'detail', '')}» не понят: укажите квартал "
-                "(2027-Q2) или дату (2027-08-25).",
-                file=sys.stderr,
-            )
-        elif isinstance(exc, PackageError):
-            print(f"Пакет не сделан: {exc.problem} {exc.detail}".strip(), file=sys.stderr)
-        elif isinstance(exc, DemoRefused):
+        if isinstance(exc, DemoRefused):
             print(
                 f"В папке данных {data_dir} уже есть центр: демонстрация не перезаписывает "
                 "данные. Укажите пустую папку: --data-dir ПАПКА.",

@@ -334,3 +334,63 @@ class ImportBatch:
     at: dt.datetime
     file_name: str
     undone_at: dt.datetime | None
+
+
+# --- the outbox: report packages made, written, sent, confirmed -----------------------------
+
+
+class PackageStatus(StrEnum):
+    PREPARED = "prepared"  # made and kept in the outbox
+    WRITTEN = "written"  # copied to a folder or a removable drive and read back
+    SENT = "sent"  # every part accepted by the mail server
+    CONFIRMED = "confirmed"  # a signed receipt of the region says accepted
+    REJECTED = "rejected"  # a signed receipt of the region says rejected
+
+
+@dataclass(frozen=True)
+class PackagePart:
+    number: int  # 1..n
+    file_name: str
+    size: int
+    sha256: str
+    mailed_at: dt.datetime | None = None  # accepted by the SMTP server: never mailed twice
+
+
+@dataclass(frozen=True)
+class OutboxPackage:
+    package_id: str  # UUID4, External-Identifier of the bag
+    period: str  # "2027-Q2" or an ISO date for «готовность на дату»
+    sequence: int  # 1, 2, ... per period; a higher number supersedes a lower one
+    supersedes: str | None
+    created_at: dt.datetime  # aware, UTC
+    key_id: str
+    parts: tuple[PackagePart, ...]
+    photo_step: str = ""  # how photos were shrunk, e.g. "1280 px, 78 %"; "" = none was needed
+    written_at: dt.datetime | None = None
+    written_to: str = ""
+    sent_at: dt.datetime | None = None
+    sent_to: str = ""
+    send_queued: bool = False  # «отправить, когда появится сеть»
+    send_attempts: int = 0
+    next_attempt_at: dt.datetime | None = None
+    last_error: str = ""
+    receipt_at: dt.datetime | None = None
+    receipt_status: str = ""  # "accepted" | "rejected"
+    receipt_comment: str = ""
+    id: int | None = None
+
+    @property
+    def size(self) -> int:
+        return sum(part.size for part in self.parts)
+
+    @property
+    def status(self) -> PackageStatus:
+        if self.receipt_at is not None:
+            if self.receipt_status == "rejected":
+                return PackageStatus.REJECTED
+            return PackageStatus.CONFIRMED
+        if self.sent_at is not None:
+            return PackageStatus.SENT
+        if self.written_at is not None:
+            return PackageStatus.WRITTEN
+        return PackageStatus.PREPARED

@@ -1,6 +1,7 @@
-"""The signed report package (docs/package-format.md, «формат 1»): a ZIP that holds one BagIt
-bag (RFC 8493) whose tag manifest is signed with the school key in minisign format, and its
-verification, which the region can repeat with `minisign` and `bagit.py` alone."""
+"""Making the signed report package (docs/package-format.md, «формат 1»): one ZIP, or a numbered
+group of ZIPs when the size budget demands, each holding one BagIt bag (RFC 8493) whose tag
+manifest is signed with the school key in minisign format. core/package_verify.py checks them,
+as the region can with `minisign` and `bagit.py` alone."""
 
 from __future__ import annotations
 
@@ -17,83 +18,83 @@ import stat
 import tempfile
 import uuid
 import zipfile
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from importlib import resources
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from core.documents import QUARTER
-from core.errors import CancelledError, DocumentError, PackageError, StorageError, ValidationError
-from core.keys import SchoolKey, format_key_id, load_or_create_key
-from core.model import HistoryEntry
+from core.errors import (
+    CancelledError,
+    DocumentError,
+    PackageError,
+    StorageError,
+    ValidationError,
+)
+from core.keys import SchoolKey, load_or_create_key
+from core.model import EvidenceKind, HistoryEntry
 from core.paths import DataLayout
 from core.registers import Center
-from core.report_data import ReportSnapshot, take_snapshot
+from core.report_data import EvidenceRef, ReportSnapshot, take_snapshot
 
 FORMAT_VERSION = 1
 TAG_MANIFEST = "tagmanifest-sha256.txt"
 SIGNATURE_FILE = TAG_MANIFEST + ".minisig"
 REPORT_JSON = "report.json"
-# An archive that unpacks to more than this, or holds more entries, is refused unread.
-MAX_UNPACKED_BYTES = 2 << 30
-MAX_ENTRIES = 100_000
+DEFAULT_MAX_SIZE = 20 * 1000 * 1000  # «20 МБ», as mail services count
+MIN_MAX_SIZE = 1 * 1000 * 1000
 DISK_FULL = {errno.ENOSPC, errno.EDQUOT}
+# What one part may hold besides its payload: bag tag files, the signature, ZIP headers. The
+# per-file figure covers two manifest lines and the ZIP's local and central headers.
+PART_OVERHEAD = 64 * 1024
+FILE_OVERHEAD = 512
+# Already compressed: stored in the ZIP as they are (deflating them costs time, saves nothing).
+STORED_SUFFIXES = frozenset(
+    {".jpg", ".jpeg", ".png", ".gif", ".webp", ".xlsx", ".docx", ".odt", ".ods", ".zip", ".djvu"}
+)
 
 Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)
-class PackageInfo:
+class PackageRequest:
+    """What to make: the period, its number in the sequence and what it replaces."""
+
+    period: str  # normalized: "2027-Q2" or an ISO date
+    sequence: int = 1
+    supersedes: str | None = None
+    audit_since: dt.datetime | None = None  # the previous package: audit.jsonl starts there
+    max_size: int = DEFAULT_MAX_SIZE  # bytes per file
+    as_of: dt.date | None = None  # «готовность на дату»: overdue counted on that day
+
+
+@dataclass(frozen=True)
+class BuiltPart:
+    number: int
     path: Path
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class BuiltPackage:
     package_id: str
     period: str
     sequence: int
+    supersedes: str | None
     key_id: str
-    bag_name: str
-    size: int
-    sha256: str  # of the ZIP file
+    created_at: dt.datetime
+    parts: tuple[BuiltPart, ...]
+    photo_step: str  # "1280 px, 78 %" or "" when no photo had to be shrunk
     payload_files: int
 
-
-class Check(enum.StrEnum):
-    """The named checks of verify_package; ui/CLI words them in Russian."""
-
-    BAD_ARCHIVE = "bad_archive"  # not a ZIP, or not exactly one bag in it
-    UNSAFE_ARCHIVE = "unsafe_archive"  # absolute path, .., link, too big
-    NOT_A_BAG = "not_a_bag"
-    SIGNATURE = "signature"
-    UNKNOWN_KEY = "unknown_key"
-    MANIFEST_MISMATCH = "manifest_mismatch"
-    MISSING_FILE = "missing_file"
-    EXTRA_FILE = "extra_file"
-    INVALID_REPORT = "invalid_report"
-    METADATA = "metadata"  # ids in the signature, bag-info.txt and report.json disagree
-
-
-@dataclass(frozen=True)
-class CheckFailure:
-    check: Check
-    file: str = ""  # path inside the bag
-    detail: str = ""
-
-
-@dataclass(frozen=True)
-class VerifyResult:
-    failures: tuple[CheckFailure, ...]
-    trusted_comment: str = ""
-    bag_info: dict[str, str] = field(default_factory=dict)
-    payload_files: int = 0
-
     @property
-    def ok(self) -> bool:
-        return not self.failures
-
-    def failed(self, check: Check) -> list[CheckFailure]:
-        return [f for f in self.failures if f.check is check]
+    def size(self) -> int:
+        return sum(part.size for part in self.parts)
 
 
-# --- building ------------------------------------------------------------------------------
+# --- periods -----------------------------------------------------------------------------
 
 
 def normalize_period(text: str) -> str:
@@ -113,95 +114,246 @@ def _bad(text: str) -> str:
     raise ValidationError("period", "bad_period", text)
 
 
+def period_as_of(period: str) -> dt.date | None:
+    """The day of a «готовность на дату» period; None for a quarter."""
+    return None if "Q" in period else dt.date.fromisoformat(period)
+
+
+def parse_size(text: str) -> int:
+    """«20MB», «20 МБ», «500KB», «20000000» → bytes (decimal units, as mail services count)."""
+    match = re.fullmatch(r"\s*(\d+(?:[.,]\d+)?)\s*([KkMmGgКкМмГг]?)[BbБб]?\s*", text)
+    if not match:
+        raise ValidationError("max_size", "bad_size", text)
+    number = float(match.group(1).replace(",", "."))
+    unit = match.group(2).upper()
+    factor = {"": 1, "K": 10**3, "К": 10**3, "M": 10**6, "М": 10**6, "G": 10**9, "Г": 10**9}
+    size = int(number * factor[unit])
+    if size < MIN_MAX_SIZE:
+        raise ValidationError("max_size", "too_small", text)
+    return size
+
+
+def part_file_name(inn: str, period: str, sequence: int, number: int, count: int) -> str:
+    base = f"tochka-{inn}-{period}-{sequence:03d}"
+    return f"{base}.zip" if count == 1 else f"{base}-{number}of{count}.zip"
+
+
+# --- building ------------------------------------------------------------------------------
+
+
+@dataclass
+class _Payload:
+    """One file of data/: where it comes from and how big it is."""
+
+    name: str  # path inside data/
+    source: Path
+    size: int
+    ref: EvidenceRef | None = None
+    downscaled: bool = False
+    sha256: str = ""  # of the file as packaged, when it differs from the stored original
+    part: int = 1
+
+
 def build_package(
     center: Center,
     layout: DataLayout,
-    out: Path,
+    out_dir: Path,
+    request: PackageRequest,
     *,
-    period: str,
     passphrase: str | None = None,
     progress: Progress | None = None,
     cancelled: Callable[[], bool] | None = None,
-) -> PackageInfo:
-    """Freeze a snapshot, lay it out as a bag, sign the tag manifest and write the ZIP to out
-    atomically. Raises StorageError(out, "disk_full"...), CancelledError, DocumentError
-    ("no_profile"), PackageError, KeyFileError; out is then untouched."""
-    period = normalize_period(period)
-    snapshot = take_snapshot(center)
+    workers: int | None = None,
+) -> BuiltPackage:
+    """Freeze a snapshot and write it into out_dir as one or more signed part ZIPs, each at most
+    request.max_size bytes. Photos are shrunk only as far as the budget needs; when even the
+    smallest allowed size does not fit, the package is split into parts.
+
+    Raises StorageError ("disk_full", ...), CancelledError, DocumentError ("no_profile"),
+    PackageError ("file_too_big", "evidence_missing", "evidence_changed", "invalid_report"),
+    KeyFileError. On failure no part file is left in out_dir."""
+    snapshot = take_snapshot(center, today=request.as_of)
     profile = snapshot.profile
     if profile is None:
         raise DocumentError("no_profile")
-    key = load_or_create_key(layout, passphrase)
+    key = load_or_create_key(layout, passphrase)  # a wrong passphrase fails before any work
     package_id = str(uuid.uuid4())
-    sequence = 1  # numbering and supersede come with the outbox
-    steps = 6
-    tick = _ticker(progress, cancelled, steps)
+    ticker = _Ticker(progress, cancelled)
+    written: list[Path] = []
     try:
-        with tempfile.TemporaryDirectory(prefix="tochka-package-") as work:
-            bag_name = f"tochka-{profile.inn}-{period}-{sequence:03d}"
-            bag_dir = Path(work) / bag_name
-            bag_dir.mkdir()
-            report = report_record(snapshot, package_id=package_id, period=period, seq=sequence)
-            report["audit_entries"] = _write_payload(center, layout, snapshot, report, bag_dir)
-            tick(1)
-            _write_documents(snapshot, layout, bag_dir, cancelled)
-            tick(2)
+        with tempfile.TemporaryDirectory(prefix=".work-", dir=out_dir) as work_name:
+            work = Path(work_name)
+            common = work / "common"
+            common.mkdir()
+            ticker.tick(10)
+            _write_documents(snapshot, layout, common, cancelled)
+            audit = _write_audit(center, common / "audit.jsonl", request.audit_since)
+            ticker.tick(150)
+            photos, documents = _evidence_payload(snapshot)
+            fixed = [
+                _Payload("report.pdf", common / "report.pdf", _size(common / "report.pdf")),
+                _Payload("report.xlsx", common / "report.xlsx", _size(common / "report.xlsx")),
+                _Payload("audit.jsonl", common / "audit.jsonl", _size(common / "audit.jsonl")),
+            ]
+            # report.json is written last (it lists the parts); its size is known closely enough
+            # from a draft, and the margin covers the digits that change
+            draft = _report(snapshot, package_id, request, [*photos, *documents], 1, None, audit)
+            report_size = len(_dump_json(draft).encode()) + 16 * 1024
+            first_part_fixed = sum(p.size for p in fixed) + report_size
+            capacity = request.max_size - PART_OVERHEAD
+            _refuse_too_big(fixed, documents, photos, first_part_fixed, capacity)
+            budget = (
+                capacity
+                - first_part_fixed
+                - sum(d.size + FILE_OVERHEAD for d in documents)
+                - FILE_OVERHEAD * len(photos)
+            )
+            step_text, step = "", None
+            if photos and sum(p.size for p in photos) > budget:
+                from core.photo_budget import fit_photos
+
+                fit = fit_photos(
+                    [(p.source, Path(p.name).name) for p in photos],
+                    max(budget, 0),
+                    work / "photos",
+                    workers=workers,
+                    progress=lambda done, total: ticker.span(150, 800, done, total),
+                    cancelled=cancelled,
+                )
+                step = fit.step
+                step_text = f"{step.long_side} px, {step.quality} %"
+                for payload, made in zip(photos, fit.photos, strict=True):
+                    payload.name = f"evidence/{Path(payload.name).stem}.jpg"
+                    payload.source, payload.size, payload.downscaled = made.path, made.size, True
+                    payload.sha256 = sha256_of(made.path)
+            ticker.tick(800)
+            evidence = [*documents, *photos]
+            count = _assign_parts(evidence, capacity, first_part_fixed)
+            report = _report(snapshot, package_id, request, evidence, count, step, audit)
             validate_report(report)
-            (bag_dir / REPORT_JSON).write_text(_dump_json(report), encoding="utf-8")
-            tick(3)
-            bag_info = {
-                "Source-Organization": profile.school_full_name,
-                "Organization-Address": profile.address,
-                "Contact-Name": profile.director,
-                "Contact-Phone": profile.phone,
-                "Contact-Email": profile.email,
-                "Bagging-Date": snapshot.generated_at.date().isoformat(),
-                "External-Identifier": package_id,
-                "External-Description": f"Отчёт центра «Точка роста», {period}",
-                "Reporting-Period": period,
-                "Template-Id": snapshot.template_id,
-                "Template-Version": snapshot.template_version,
-                "App-Version": snapshot.app_version,
-                "Package-Format": str(FORMAT_VERSION),
-                "Sequence-Number": str(sequence),
-                "Supersedes": "",
-                "Signer-Key-Id": key.key_id,
-                "School-INN": profile.inn,
-            }
-            payload_files = _make_bag(bag_dir, bag_info)
-            tick(4)
-            comment = f"package={package_id} inn={profile.inn} period={period} seq={sequence}"
-            _sign(key, bag_dir / TAG_MANIFEST, comment)
-            tick(5)
-            size, digest = _write_zip_atomically(bag_dir, bag_name, out, snapshot.generated_at)
-            tick(6)
-    except OSError as exc:
-        if exc.errno in DISK_FULL:
-            raise StorageError(Path(exc.filename or tempfile.gettempdir()), "disk_full") from exc
-        raise StorageError(Path(exc.filename or out), "io_error", str(exc)) from exc
-    return PackageInfo(
-        path=out,
+            (common / REPORT_JSON).write_text(_dump_json(report), encoding="utf-8")
+            fixed.insert(0, _Payload(REPORT_JSON, common / REPORT_JSON, 0))
+            parts: list[BuiltPart] = []
+            payload_files = 0
+            for number in range(1, count + 1):
+                files = (fixed if number == 1 else []) + [e for e in evidence if e.part == number]
+                bag_name = part_file_name(
+                    profile.inn, request.period, request.sequence, number, count
+                ).removesuffix(".zip")
+                bag_dir = work / bag_name
+                payload_files += _lay_out(bag_dir, files)
+                info = _bag_info(snapshot, package_id, request, key, number, count)
+                _make_bag(bag_dir, info)
+                comment = (
+                    f"package={package_id} inn={profile.inn} period={request.period} "
+                    f"seq={request.sequence} part={number}/{count}"
+                )
+                _sign(key, bag_dir / TAG_MANIFEST, comment)
+                out = out_dir / f"{bag_name}.zip"
+                size, digest = _write_zip_atomically(bag_dir, bag_name, out, snapshot.generated_at)
+                written.append(out)
+                if size > request.max_size:
+                    raise PackageError("over_budget", f"{out.name}: {size}")
+                parts.append(BuiltPart(number, out, size, digest))
+                shutil.rmtree(bag_dir)
+                ticker.span(800, 1000, number, count)
+    except BaseException as exc:
+        for path in written:
+            path.unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            where = Path(exc.filename or out_dir)
+            if exc.errno in DISK_FULL:
+                raise StorageError(where, "disk_full") from exc
+            raise StorageError(where, "io_error", str(exc)) from exc
+        raise
+    return BuiltPackage(
         package_id=package_id,
-        period=period,
-        sequence=sequence,
+        period=request.period,
+        sequence=request.sequence,
+        supersedes=request.supersedes,
         key_id=key.key_id,
-        bag_name=bag_name,
-        size=size,
-        sha256=digest,
+        created_at=snapshot.generated_at,
+        parts=tuple(parts),
+        photo_step=step_text,
         payload_files=payload_files,
     )
 
 
-def _ticker(
-    progress: Progress | None, cancelled: Callable[[], bool] | None, total: int
-) -> Callable[[int], None]:
-    def tick(done: int) -> None:
-        if cancelled is not None and cancelled():
-            raise CancelledError("package")
-        if progress is not None:
-            progress(done, total)
+class _Ticker:
+    """progress on a scale of 0..1000 and the cancel check between steps."""
 
-    return tick
+    def __init__(self, progress: Progress | None, cancelled: Callable[[], bool] | None) -> None:
+        self.progress, self.cancelled = progress, cancelled
+
+    def tick(self, done: int) -> None:
+        if self.cancelled is not None and self.cancelled():
+            raise CancelledError("package")
+        if self.progress is not None:
+            self.progress(done, 1000)
+
+    def span(self, start: int, end: int, done: int, total: int) -> None:
+        self.tick(start + (end - start) * done // max(total, 1))
+
+
+def _size(path: Path) -> int:
+    return path.stat().st_size
+
+
+def _evidence_payload(snapshot: ReportSnapshot) -> tuple[list[_Payload], list[_Payload]]:
+    """Each stored file once (a file attached to two subjects is the same bytes), photos and
+    documents apart: only photos may be shrunk."""
+    photos: dict[str, _Payload] = {}
+    documents: dict[str, _Payload] = {}
+    for ref in snapshot.evidence:
+        if ref.sha256 in photos or ref.sha256 in documents:
+            continue
+        try:
+            size = ref.path.stat().st_size
+        except FileNotFoundError as exc:
+            raise PackageError("evidence_missing", f"{ref.subject}: {ref.original_name}") from exc
+        payload = _Payload(
+            "evidence/" + evidence_file_name(ref.sha256, ref.original_name), ref.path, size, ref
+        )
+        (photos if ref.kind is EvidenceKind.PHOTO else documents)[ref.sha256] = payload
+    return list(photos.values()), list(documents.values())
+
+
+def _refuse_too_big(
+    fixed: Sequence[_Payload],
+    documents: Sequence[_Payload],
+    photos: Sequence[_Payload],
+    first_part_fixed: int,
+    capacity: int,
+) -> None:
+    """A file that fits no part, however the rest is split, is named before any slow work."""
+    if first_part_fixed > capacity:
+        biggest = max(fixed, key=lambda p: p.size)
+        raise PackageError("report_too_big", f"{biggest.name}: {first_part_fixed}")
+    for document in documents:
+        if document.size + FILE_OVERHEAD > capacity:
+            assert document.ref is not None
+            raise PackageError("file_too_big", document.ref.original_name)
+    del photos  # a photo always shrinks below any allowed limit
+
+
+def _assign_parts(evidence: list[_Payload], capacity: int, first_part_fixed: int) -> int:
+    """First fit, biggest first: part 1 carries the report and what fits beside it. Returns
+    the number of parts."""
+    free = [capacity - first_part_fixed]
+    for payload in sorted(evidence, key=lambda p: (-p.size, p.name)):
+        need = payload.size + FILE_OVERHEAD
+        if need > capacity:
+            assert payload.ref is not None
+            raise PackageError("file_too_big", payload.ref.original_name)
+        for index, room in enumerate(free):
+            if need <= room:
+                free[index] -= need
+                payload.part = index + 1
+                break
+        else:
+            free.append(capacity - need)
+            payload.part = len(free)
+    return len(free)
 
 
 def _plain(value: Any) -> Any:
@@ -228,7 +380,15 @@ def evidence_file_name(sha256: str, original_name: str) -> str:
     return f"{sha256}.{suffix}" if suffix else sha256
 
 
-def report_record(snapshot: ReportSnapshot, *, package_id: str, period: str, seq: int) -> Any:
+def _report(
+    snapshot: ReportSnapshot,
+    package_id: str,
+    request: PackageRequest,
+    evidence: Sequence[_Payload],
+    parts: int,
+    step: Any,
+    audit_entries: int,
+) -> Any:
     """The machine-readable record of the snapshot: what resources/schemas/report.schema.json
     describes."""
     readiness = _plain(snapshot.readiness)
@@ -241,12 +401,18 @@ def report_record(snapshot: ReportSnapshot, *, package_id: str, period: str, seq
         data["percent"] = round(section.percent, 2)
     summary = _plain(snapshot.summary)
     summary.pop("indicators", None)  # the same rows as "indicators" below
+    by_sha = {p.ref.sha256: p for p in evidence if p.ref is not None}
     return {
         "format": FORMAT_VERSION,
         "package_id": package_id,
-        "period": period,
-        "sequence": seq,
-        "supersedes": None,
+        "period": request.period,
+        "sequence": request.sequence,
+        "supersedes": request.supersedes,
+        "parts": parts,
+        "photo_step": None
+        if step is None
+        else {"long_side": step.long_side, "quality": step.quality},
+        "audit_since": request.audit_since.isoformat() if request.audit_since else None,
         "generated_at": snapshot.generated_at.isoformat(),
         "today": snapshot.today.isoformat(),
         "app_version": snapshot.app_version,
@@ -258,18 +424,7 @@ def report_record(snapshot: ReportSnapshot, *, package_id: str, period: str, seq
         "profile": _plain(snapshot.profile),
         "readiness": readiness,
         "checklist": [_plain(row) | {"open": row.open} for row in snapshot.checklist],
-        "evidence": [
-            {
-                "subject": e.subject,
-                "original_name": e.original_name,
-                "kind": e.kind.value,
-                "sha256": e.sha256,
-                "taken_at": e.taken_at.isoformat() if e.taken_at else None,
-                "added_at": e.added_at.isoformat(),
-                "file": "evidence/" + evidence_file_name(e.sha256, e.original_name),
-            }
-            for e in snapshot.evidence
-        ],
+        "evidence": [_evidence_entry(e, by_sha[e.sha256]) for e in snapshot.evidence],
         "positions": _plain(snapshot.positions),
         "units": _plain(snapshot.units),
         "discrepancies": _plain(snapshot.discrepancies),
@@ -285,28 +440,51 @@ def report_record(snapshot: ReportSnapshot, *, package_id: str, period: str, seq
             for row in snapshot.indicators
         ],
         "summary": summary,
-        "audit_entries": 0,
+        "audit_entries": audit_entries,
     }
 
 
-def _write_payload(
-    center: Center, layout: DataLayout, snapshot: ReportSnapshot, report: Any, bag_dir: Path
-) -> int:
-    """Copy the evidence files as they are and write audit.jsonl; returns the audit count."""
-    evidence_dir = bag_dir / "evidence"
-    evidence_dir.mkdir()
-    for ref, entry in zip(snapshot.evidence, report["evidence"], strict=True):
-        target = bag_dir / entry["file"]
-        if target.exists():
-            continue
+def _evidence_entry(ref: EvidenceRef, payload: _Payload) -> dict[str, Any]:
+    return {
+        "subject": ref.subject,
+        "original_name": ref.original_name,
+        "kind": ref.kind.value,
+        "sha256": ref.sha256,
+        "taken_at": ref.taken_at.isoformat() if ref.taken_at else None,
+        "added_at": ref.added_at.isoformat(),
+        "file": payload.name,
+        "part": payload.part,
+        # the draft report is sized before photos are shrunk: the original's figures stand in
+        "file_sha256": payload.sha256 if payload.downscaled else ref.sha256,
+        "file_size": payload.size,
+        "downscaled": payload.downscaled,
+    }
+
+
+def _lay_out(bag_dir: Path, files: Sequence[_Payload]) -> int:
+    """Copy the part's files into bag_dir (bagit then moves them under data/). Evidence is
+    checked against its recorded hash on the way: the store never hands out changed bytes."""
+    for payload in files:
+        target = bag_dir / payload.name
+        target.parent.mkdir(parents=True, exist_ok=True)
         try:
-            shutil.copyfile(ref.path, target)
+            shutil.copyfile(payload.source, target)
         except FileNotFoundError as exc:
-            raise PackageError("evidence_missing", f"{ref.subject}: {ref.original_name}") from exc
-        if _sha256_of(target) != ref.sha256:
-            raise PackageError("evidence_changed", f"{ref.subject}: {ref.original_name}")
-    entries = sorted(all_history(center), key=lambda h: (h.at, h.id or 0))
-    with (bag_dir / "audit.jsonl").open("w", encoding="utf-8") as stream:
+            ref = payload.ref
+            detail = f"{ref.subject}: {ref.original_name}" if ref else payload.name
+            raise PackageError("evidence_missing", detail) from exc
+        if payload.ref is not None and not payload.downscaled:
+            if sha256_of(target) != payload.ref.sha256:
+                ref = payload.ref
+                raise PackageError("evidence_changed", f"{ref.subject}: {ref.original_name}")
+    return len(files)
+
+
+def _write_audit(center: Center, path: Path, since: dt.datetime | None) -> int:
+    """audit.jsonl: the history recorded after the previous package (all of it for the
+    first). Returns the number of entries."""
+    entries = history_since(center, since)
+    with path.open("w", encoding="utf-8") as stream:
         for h in entries:
             line = {
                 "id": h.id,
@@ -320,42 +498,14 @@ def _write_payload(
     return len(entries)
 
 
-def all_history(center: Center) -> list[HistoryEntry]:
-    """Every audited change. The store protocol reads history per subject, so this asks for
-    every subject the center knows (a store with all_history() is asked directly)."""
-    store: Any = center.checklist.store
-    reader = getattr(store, "all_history", None)
-    if callable(reader):
-        return list(reader())
-    checklist, registers = center.checklist, center.registers
-    template = checklist.template
-    subjects: set[str | None] = {None}
-    subjects.update(item.code for item in template.items())
-    subjects.update(position.code for position in template.equipment)
-    subjects.update(task.code for task in template.roadmap)
-    subjects.update(indicator.code for indicator in template.indicators)
-    subjects.update(f"unit/{unit.id}" for unit in registers.units())
-    rooms = registers.rooms()
-    subjects.update(f"room/{room.id}" for room in rooms)
-    subjects.update(f"brand/{item.key}" for item in registers.brand_items(rooms))
-    for row in registers.indicators():
-        subjects.update(f"{row.indicator.code}/{row.year}-Q{q}" for q in range(1, 5))
-    subjects.update(e.item_code for e in checklist.store.all_evidence())
-    seen: dict[int | None, HistoryEntry] = {}
-    unnumbered: list[HistoryEntry] = []
-    for subject in subjects:
-        for entry in checklist.history(subject):
-            if entry.id is None:
-                unnumbered.append(entry)
-            else:
-                seen[entry.id] = entry
-    return [*seen.values(), *unnumbered]
+def history_since(center: Center, since: dt.datetime | None) -> list[HistoryEntry]:
+    return center.checklist.store.history_since(since)
 
 
 def _write_documents(
     snapshot: ReportSnapshot,
     layout: DataLayout,
-    bag_dir: Path,
+    folder: Path,
     cancelled: Callable[[], bool] | None,
 ) -> None:
     # The writers take the same snapshot as report.json: the three never disagree.
@@ -363,13 +513,46 @@ def _write_documents(
     from core.xlsx_export import write_workbook
 
     pdf_reports.write_readiness_report_pdf(
-        snapshot, bag_dir / "report.pdf", thumbnails_dir=layout.thumbnails, cancelled=cancelled
+        snapshot, folder / "report.pdf", thumbnails_dir=layout.thumbnails, cancelled=cancelled
     )
-    write_workbook(snapshot, bag_dir / "report.xlsx", cancelled=cancelled)
+    write_workbook(snapshot, folder / "report.xlsx", cancelled=cancelled)
 
 
 def _dump_json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+def _bag_info(
+    snapshot: ReportSnapshot,
+    package_id: str,
+    request: PackageRequest,
+    key: SchoolKey,
+    number: int,
+    count: int,
+) -> dict[str, str]:
+    profile = snapshot.profile
+    assert profile is not None
+    return {
+        "Source-Organization": profile.school_full_name,
+        "Organization-Address": profile.address,
+        "Contact-Name": profile.director,
+        "Contact-Phone": profile.phone,
+        "Contact-Email": profile.email,
+        "Bagging-Date": snapshot.generated_at.date().isoformat(),
+        "External-Identifier": package_id,
+        "External-Description": f"Отчёт центра «Точка роста», {request.period}",
+        "Bag-Group-Identifier": package_id,
+        "Bag-Count": f"{number} of {count}",
+        "Reporting-Period": request.period,
+        "Template-Id": snapshot.template_id,
+        "Template-Version": snapshot.template_version,
+        "App-Version": snapshot.app_version,
+        "Package-Format": str(FORMAT_VERSION),
+        "Sequence-Number": str(request.sequence),
+        "Supersedes": request.supersedes or "",
+        "Signer-Key-Id": key.key_id,
+        "School-INN": profile.inn,
+    }
 
 
 def report_schema() -> Any:
@@ -395,12 +578,11 @@ def validate_report(report: Any) -> None:
         raise PackageError("invalid_report", "; ".join(problems[:5]))
 
 
-def _make_bag(bag_dir: Path, bag_info: dict[str, str]) -> int:
+def _make_bag(bag_dir: Path, bag_info: dict[str, str]) -> None:
     import bagit  # type: ignore[import-untyped]
 
     # make_bag changes the working directory while it runs; it gets absolute paths only
     bagit.make_bag(str(bag_dir), bag_info=dict(bag_info), checksums=["sha256"], processes=1)
-    return sum(1 for p in (bag_dir / "data").rglob("*") if p.is_file())
 
 
 def _sign(key: SchoolKey, tag_manifest: Path, trusted_comment: str) -> None:
@@ -415,7 +597,7 @@ def _sign(key: SchoolKey, tag_manifest: Path, trusted_comment: str) -> None:
     tag_manifest.with_name(SIGNATURE_FILE).write_bytes(bytes(signature) + b"\n")
 
 
-def _sha256_of(path: Path) -> str:
+def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as stream:
         for block in iter(lambda: stream.read(1 << 20), b""):
@@ -433,13 +615,15 @@ def _write_zip_atomically(
     date_time = stamp.timetuple()[:6]
     try:
         with temp.open("xb") as stream:
-            with zipfile.ZipFile(stream, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            with zipfile.ZipFile(stream, "w") as archive:
                 for path in sorted(p for p in bag_dir.rglob("*") if p.is_file()):
                     info = zipfile.ZipInfo(
                         f"{bag_name}/{path.relative_to(bag_dir).as_posix()}", date_time
                     )
                     info.external_attr = (stat.S_IFREG | 0o644) << 16
-                    info.compress_type = zipfile.ZIP_DEFLATED
+                    stored = path.suffix.lower() in STORED_SUFFIXES
+                    info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+                    info.file_size = path.stat().st_size  # lets zipfile skip ZIP64 extras
                     with path.open("rb") as source, archive.open(info, "w") as target:
                         shutil.copyfileobj(source, target, 1 << 20)
             stream.flush()
@@ -450,11 +634,11 @@ def _write_zip_atomically(
         if isinstance(exc, OSError) and exc.errno in DISK_FULL:
             raise StorageError(out, "disk_full") from exc
         raise
-    _fsync_dir(out.parent)
-    return out.stat().st_size, _sha256_of(out)
+    fsync_dir(out.parent)
+    return out.stat().st_size, sha256_of(out)
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
     try:
         fd = os.open(folder, os.O_RDONLY)
     except OSError:
@@ -465,224 +649,3 @@ def _fsync_dir(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
-
-
-# --- verifying -----------------------------------------------------------------------------
-
-
-def verify_package(
-    zip_path: Path,
-    public_key: Any,
-    *,
-    max_unpacked_bytes: int = MAX_UNPACKED_BYTES,
-    max_entries: int = MAX_ENTRIES,
-) -> VerifyResult:
-    """Every check of the package against the school's public key (a minisign.PublicKey).
-    Unpacks only into a temporary directory, and only an archive found safe beforehand."""
-    with tempfile.TemporaryDirectory(prefix="tochka-verify-") as work:
-        root = Path(work)
-        failures = _extract_safely(zip_path, root, max_unpacked_bytes, max_entries)
-        if failures:
-            return VerifyResult(tuple(failures))
-        tops = [p for p in root.iterdir()]
-        if len(tops) != 1 or not tops[0].is_dir():
-            names = ", ".join(sorted(p.name for p in tops))
-            return VerifyResult((CheckFailure(Check.BAD_ARCHIVE, "", names),))
-        return verify_bag(tops[0], public_key)
-
-
-def _extract_safely(
-    zip_path: Path, root: Path, max_unpacked_bytes: int, max_entries: int
-) -> list[CheckFailure]:
-    try:
-        archive = zipfile.ZipFile(zip_path)
-    except (OSError, zipfile.BadZipFile) as exc:
-        return [CheckFailure(Check.BAD_ARCHIVE, zip_path.name, str(exc))]
-    with archive:
-        members = archive.infolist()
-        failures = [
-            CheckFailure(Check.UNSAFE_ARCHIVE, info.filename, problem)
-            for info in members
-            if (problem := _unsafe_member(info))
-        ]
-        declared = sum(info.file_size for info in members)
-        if len(members) > max_entries:
-            failures.append(CheckFailure(Check.UNSAFE_ARCHIVE, "", f"entries {len(members)}"))
-        if declared > max_unpacked_bytes:
-            failures.append(CheckFailure(Check.UNSAFE_ARCHIVE, "", f"declared size {declared}"))
-        if failures:
-            return failures
-        resolved_root = root.resolve()
-        for info in members:
-            target = (root / info.filename).resolve()
-            if not target.is_relative_to(resolved_root):
-                return [CheckFailure(Check.UNSAFE_ARCHIVE, info.filename, "outside")]
-            if info.is_dir():
-                target.mkdir(parents=True, exist_ok=True)
-                continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                with archive.open(info) as source, target.open("xb") as sink:
-                    written = 0
-                    for block in iter(lambda: source.read(1 << 20), b""):
-                        written += len(block)
-                        if written > info.file_size:  # the declared size lied
-                            return [CheckFailure(Check.UNSAFE_ARCHIVE, info.filename, "size")]
-                        sink.write(block)
-            except FileExistsError:
-                return [CheckFailure(Check.UNSAFE_ARCHIVE, info.filename, "duplicate")]
-            except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError) as exc:
-                return [CheckFailure(Check.BAD_ARCHIVE, info.filename, str(exc))]
-    return []
-
-
-def _unsafe_member(info: zipfile.ZipInfo) -> str:
-    name = info.filename
-    mode = info.external_attr >> 16
-    if stat.S_ISLNK(mode):
-        return "link"
-    if "\\" in name or "\0" in name:
-        return "bad_name"
-    if name.startswith("/") or re.match(r"^[A-Za-z]:", name):
-        return "absolute"
-    parts = PurePosixPath(name).parts
-    if ".." in parts:
-        return "parent"
-    if not parts:
-        return "bad_name"
-    return ""
-
-
-def verify_bag(bag_dir: Path, public_key: Any) -> VerifyResult:
-    """The checks on an unpacked bag: signature, BagIt validity, report.json."""
-    import bagit
-    import minisign  # type: ignore[import-untyped]
-
-    failures: list[CheckFailure] = []
-    trusted_comment = ""
-    manifest = bag_dir / TAG_MANIFEST
-    signature_path = bag_dir / SIGNATURE_FILE
-    if not manifest.is_file():
-        failures.append(CheckFailure(Check.MISSING_FILE, TAG_MANIFEST))
-    if not signature_path.is_file():
-        failures.append(CheckFailure(Check.SIGNATURE, SIGNATURE_FILE, "missing"))
-    if manifest.is_file() and signature_path.is_file():
-        try:
-            signature = minisign.Signature.from_bytes(signature_path.read_bytes())
-            trusted_comment = str(signature.trusted_comment)
-            expected_id = format_key_id(bytes(public_key._keynum_pk.key_id))
-            signed_id = format_key_id(bytes(signature._key_id))
-            if signed_id != expected_id:
-                failures.append(CheckFailure(Check.UNKNOWN_KEY, SIGNATURE_FILE, signed_id))
-            else:
-                public_key.verify(manifest.read_bytes(), signature)
-        except (minisign.Error, ValueError) as exc:
-            failures.append(CheckFailure(Check.SIGNATURE, SIGNATURE_FILE, str(exc)))
-    bag_info: dict[str, str] = {}
-    payload_files = 0
-    try:
-        bag = bagit.Bag(str(bag_dir))
-        bag_info = {str(k): str(v) for k, v in bag.info.items()}
-        payload_files = sum(1 for _ in bag.payload_files())
-        failures.extend(_bag_failures(bag, bag_dir))
-    except bagit.BagError as exc:
-        failures.append(CheckFailure(Check.NOT_A_BAG, "", str(exc)))
-    report_path = bag_dir / "data" / REPORT_JSON
-    report: Any = None
-    if report_path.is_file():
-        try:
-            report = json.loads(report_path.read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            failures.append(CheckFailure(Check.INVALID_REPORT, "data/" + REPORT_JSON, str(exc)))
-        else:
-            failures.extend(
-                CheckFailure(Check.INVALID_REPORT, "data/" + REPORT_JSON, problem)
-                for problem in report_problems(report)[:20]
-            )
-    elif not any(f.file == "data/" + REPORT_JSON for f in failures):
-        failures.append(CheckFailure(Check.MISSING_FILE, "data/" + REPORT_JSON))
-    failures.extend(_metadata_failures(trusted_comment, bag_info, report))
-    return VerifyResult(_unique(failures), trusted_comment, bag_info, payload_files)
-
-
-def _bag_failures(bag: Any, bag_dir: Path) -> list[CheckFailure]:
-    """Named failures: bagit's validate() stops at the first kind of problem (Payload-Oxum
-    first), so missing, extra and changed files are also listed one by one here."""
-    import bagit
-
-    # bagit lists no tag files of the root outside the tag manifest: format 1 allows only ours
-    listed = set(bag.entries) | {TAG_MANIFEST, SIGNATURE_FILE}
-    extra_tags = [
-        CheckFailure(Check.EXTRA_FILE, path.name)
-        for path in sorted(bag_dir.iterdir())
-        if path.name != "data" and path.name not in listed
-    ]
-    failures: list[CheckFailure] = []
-    try:
-        bag.validate(processes=1)
-        return extra_tags
-    except bagit.BagValidationError as exc:
-        for detail in exc.details or []:
-            failures.append(_detail_failure(detail))
-        if not exc.details:
-            failures.append(CheckFailure(Check.NOT_A_BAG, "", str(exc.message)))
-    except bagit.BagError as exc:
-        failures.append(CheckFailure(Check.NOT_A_BAG, "", str(exc)))
-    only_in_manifests, only_on_disk = bag.compare_manifests_with_fs()
-    failures.extend(CheckFailure(Check.MISSING_FILE, str(p)) for p in only_in_manifests)
-    failures.extend(CheckFailure(Check.EXTRA_FILE, str(p)) for p in only_on_disk)
-    for rel_path, hashes in bag.entries.items():
-        path = bag_dir / rel_path
-        expected = hashes.get("sha256")
-        if not path.is_file():
-            failures.append(CheckFailure(Check.MISSING_FILE, str(rel_path)))
-        elif expected and _sha256_of(path) != expected.lower():
-            failures.append(CheckFailure(Check.MANIFEST_MISMATCH, str(rel_path)))
-    failures.extend(extra_tags)
-    # a bag whose named failures all vanished on recount is still not valid
-    return failures or [CheckFailure(Check.NOT_A_BAG, "", "bagit validation failed")]
-
-
-def _detail_failure(detail: Any) -> CheckFailure:
-    import bagit
-
-    path = str(getattr(detail, "path", ""))
-    if isinstance(detail, bagit.ChecksumMismatch):
-        return CheckFailure(Check.MANIFEST_MISMATCH, path)
-    if isinstance(detail, bagit.FileMissing):
-        return CheckFailure(Check.MISSING_FILE, path)
-    if isinstance(detail, bagit.UnexpectedFile):
-        return CheckFailure(Check.EXTRA_FILE, path)
-    return CheckFailure(Check.NOT_A_BAG, path, str(detail))
-
-
-def parse_trusted_comment(comment: str) -> dict[str, str]:
-    return dict(part.split("=", 1) for part in comment.split() if "=" in part)
-
-
-def _metadata_failures(
-    trusted_comment: str, bag_info: dict[str, str], report: Any
-) -> list[CheckFailure]:
-    if not trusted_comment or not bag_info:
-        return []
-    signed = parse_trusted_comment(trusted_comment)
-    failures = []
-    pairs = [
-        ("package", "External-Identifier", "package_id"),
-        ("period", "Reporting-Period", "period"),
-        ("seq", "Sequence-Number", "sequence"),
-    ]
-    for comment_key, info_key, report_key in pairs:
-        value = signed.get(comment_key)
-        if value != bag_info.get(info_key):
-            failures.append(CheckFailure(Check.METADATA, "bag-info.txt", info_key))
-        if isinstance(report, dict) and str(report.get(report_key)) != value:
-            failures.append(CheckFailure(Check.METADATA, "data/" + REPORT_JSON, report_key))
-    if isinstance(report, dict) and isinstance(report.get("profile"), dict):
-        if report["profile"].get("inn") != signed.get("inn"):
-            failures.append(CheckFailure(Check.METADATA, "data/" + REPORT_JSON, "profile.inn"))
-    return failures
-
-
-def _unique(failures: Iterable[CheckFailure]) -> tuple[CheckFailure, ...]:
-    return tuple(dict.fromkeys(failures))

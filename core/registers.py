@@ -35,7 +35,7 @@ from core.model import (
     UnitStatus,
 )
 from core.readiness import CLOSED_STATUSES, shift_to_year
-from core.store import RegisterStore
+from core.store import OutboxStore, RegisterStore
 
 # СП 2.4.3648-20 as commonly read: m² per pupil for frontal lessons and for group work (a hint)
 AREA_PER_PUPIL_FRONTAL = 2.5
@@ -591,3 +591,4 @@ class Center:
 
     checklist: Checklist
     registers: Registers
+    outbox_store: OutboxStore | None = None  # the report packages made (core/outbox.py)

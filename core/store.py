@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -15,6 +16,7 @@ from core.model import (
     IndicatorValue,
     ItemState,
     NewEvidence,
+    OutboxPackage,
     PositionState,
     RoadmapState,
     Room,
@@ -46,6 +48,10 @@ class ChecklistStore(Protocol):
     def all_evidence(self) -> list[Evidence]: ...
 
     def history_for(self, item_code: str | None) -> list[HistoryEntry]: ...
+
+    def history_since(self, after: dt.datetime | None) -> list[HistoryEntry]:
+        """Every entry of every subject recorded after `after` (all when None), oldest first."""
+        ...
 
     def get_setting(self, key: str) -> str | None: ...
 
@@ -110,3 +116,17 @@ class RegisterStore(Protocol):
     def undo_delivery(self, batch_id: int, history: Sequence[HistoryEntry]) -> None: ...
 
     def last_import(self) -> ImportBatch | None: ...
+
+
+class OutboxStore(Protocol):
+    """The report packages made, with their parts and where they went."""
+
+    def packages(self) -> list[OutboxPackage]:
+        """Newest first."""
+        ...
+
+    def add_package(self, package: OutboxPackage) -> OutboxPackage: ...
+
+    def save_package(self, package: OutboxPackage) -> None:
+        """Every field and part of an existing package (by package_id)."""
+        ...

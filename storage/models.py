@@ -194,3 +194,44 @@ class ImportBatchRow(Base):
     file_name: Mapped[str] = mapped_column(Text)
     positions_before: Mapped[str] = mapped_column(Text)  # JSON: the rows it changed, as they were
     undone_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+# --- the outbox of report packages ---------------------------------------------------------
+
+
+class PackageRow(Base):
+    __tablename__ = "package"
+    __table_args__ = (UniqueConstraint("period", "sequence"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    package_id: Mapped[str] = mapped_column(String(36), unique=True)
+    period: Mapped[str] = mapped_column(String(16))
+    sequence: Mapped[int] = mapped_column(Integer)
+    supersedes: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    key_id: Mapped[str] = mapped_column(String(16))
+    photo_step: Mapped[str] = mapped_column(Text, default="")
+    written_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    written_to: Mapped[str] = mapped_column(Text, default="")
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    sent_to: Mapped[str] = mapped_column(Text, default="")
+    send_queued: Mapped[int] = mapped_column(Integer, default=0)
+    send_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    receipt_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    receipt_status: Mapped[str] = mapped_column(String(16), default="")
+    receipt_comment: Mapped[str] = mapped_column(Text, default="")
+
+
+class PackagePartRow(Base):
+    __tablename__ = "package_part"
+
+    package_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("package.package_id", ondelete="CASCADE"), primary_key=True
+    )
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    file_name: Mapped[str] = mapped_column(Text)
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    mailed_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)

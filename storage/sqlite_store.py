@@ -208,6 +208,23 @@ class SqliteChecklistStore(SqliteStore):
                 for r in s.scalars(query)
             ]
 
+    def history_since(self, after: dt.datetime | None) -> list[HistoryEntry]:
+        with db_errors(self.path), self._session() as s:
+            query = select(HistoryRow).order_by(HistoryRow.at, HistoryRow.id)
+            if after is not None:
+                query = query.where(HistoryRow.at > to_db_time(after))
+            return [
+                HistoryEntry(
+                    at=from_db_time(r.at),
+                    item_code=r.item_code,
+                    field=r.field,
+                    old=r.old,
+                    new=r.new,
+                    id=r.id,
+                )
+                for r in s.scalars(query)
+            ]
+
     # --- settings ------------------------------------------------------------------------
     def get_setting(self, key: str) -> str | None:
         with db_errors(self.path), self._session() as s:

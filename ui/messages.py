@@ -8,6 +8,7 @@ from core.errors import (
     CancelledError,
     DocumentError,
     EvidenceError,
+    PackageError,
     StorageError,
     TemplateError,
     TochkaError,
@@ -143,6 +144,35 @@ STORAGE_PROBLEMS = {
     "программы). Закройте её и повторите.",
     "cannot_open": "Не удалось открыть «{path}». Проверьте, что диск подключён и папка доступна.",
     "io_error": "Ошибка чтения или записи «{path}»: {detail}. Проверьте диск и повторите.",
+    "folder_missing": "Папки «{path}» нет: флешка или диск не подключены. Подключите носитель, "
+    "выберите папку заново и повторите. Пакет остаётся в исходящих.",
+    "device_gone": "Носитель «{path}» перестал отвечать (флешку вынули?). Подключите его и "
+    "повторите запись. Пакет остаётся в исходящих, ничего не потеряно.",
+    "readback_mismatch": "Файл «{path}» на носителе прочитался не таким, каким был записан: "
+    "носитель неисправен. Запишите пакет на другую флешку. Пакет остаётся в исходящих.",
+}
+
+PACKAGE_PROBLEMS = {
+    "file_too_big": "Файл «{detail}» больше предела одного файла пакета. Увеличьте предел "
+    "размера в настройках или приложите к пункту файл поменьше (например, скан в меньшем "
+    "разрешении).",
+    "report_too_big": "Отчёт с таблицами не помещается в предел размера файла пакета "
+    "({detail}). Увеличьте предел размера в настройках.",
+    "evidence_missing": "Файл подтверждения «{detail}» пропал из папки данных. Приложите его к "
+    "пункту заново и повторите. Остальные данные не затронуты.",
+    "evidence_changed": "Файл подтверждения «{detail}» в папке данных изменён посторонней "
+    "программой. Приложите исходный файл к пункту заново и повторите.",
+    "invalid_report": "Сведения для пакета не прошли проверку ({detail}). Сообщите об ошибке "
+    "разработчикам; ранее сохранённые данные не затронуты.",
+    "over_budget": "Часть пакета получилась больше предела ({detail}). Уменьшите предел "
+    "и повторите; сообщите об ошибке разработчикам.",
+    "unknown_package": "Пакета «{detail}» нет в исходящих.",
+    "verify_failed": "Записанный пакет не прошёл проверку ({detail}). Носитель, вероятно, "
+    "неисправен: запишите пакет на другой. Пакет остаётся в исходящих.",
+    "outbox_file_missing": "Файл пакета «{detail}» пропал из папки исходящих. Сформируйте "
+    "пакет заново.",
+    "outbox_file_changed": "Файл пакета «{detail}» в папке исходящих изменён или повреждён. "
+    "Сформируйте пакет заново.",
 }
 
 VALIDATION_FIELDS = {
@@ -174,6 +204,8 @@ VALIDATION_FIELDS = {
     "quarter": "Квартал",
     "indicator_value": "Значение показателя",
     "indicator_target": "Цель показателя",
+    "period": "Период",
+    "max_size": "Предел размера файла",
 }
 
 VALIDATION_PROBLEMS = {
@@ -199,6 +231,9 @@ VALIDATION_PROBLEMS = {
     "bad_floor": "этаж {detail} вне разумных пределов",
     "bad_quarter": "квартал должен быть от 1 до 4",
     "bad_quarter_text": "квартал «{detail}» не понят: пишите так: 2024-Q3",
+    "bad_period": "период «{detail}» не понят: укажите квартал (2027-Q2) или дату (2027-08-25)",
+    "bad_size": "размер «{detail}» не понят: пишите, например, 20MB",
+    "too_small": "предел размера «{detail}» слишком мал: нужно не меньше 1 МБ",
 }
 
 
@@ -229,6 +264,9 @@ def describe_error(exc: BaseException) -> str:
         problem = VALIDATION_PROBLEMS.get(exc.problem, exc.problem)
         sentence = problem.format(field=field, detail=exc.detail)
         return f"{sentence[0].upper()}{sentence[1:]}."
+    if isinstance(exc, PackageError):
+        text = PACKAGE_PROBLEMS.get(exc.problem, "Пакет не сделан: {detail}.")
+        return text.format(detail=exc.detail)
     if isinstance(exc, CancelledError):
         return "Действие отменено."
     if isinstance(exc, TochkaError):

@@ -3,4 +3,4 @@
 HEAD_REVISION lets start-up see that a database is current without importing Alembic;
 tests/storage/test_migrations.py proves it equals Alembic's head."""
 
-HEAD_REVISION = "0003"
+HEAD_REVISION = "0004"

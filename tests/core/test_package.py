@@ -17,13 +17,8 @@ import pytest
 
 from core.errors import KeyFileError, StorageError
 from core.keys import load_or_create_key, load_public_key
-from core.package import (
-    Check,
-    build_package,
-    normalize_period,
-    parse_trusted_comment,
-    verify_package,
-)
+from core.package import PackageRequest, build_package, normalize_period
+from core.package_verify import Check, parse_trusted_comment, verify_package
 from core.paths import DataLayout
 from core.registers import Center
 from tests.conftest import fill_up
@@ -47,9 +42,10 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Center, Dat
 @pytest.fixture(scope="module")
 def package(demo: tuple[Center, DataLayout], tmp_path_factory: pytest.TempPathFactory) -> Path:
     center, layout = demo
-    out = tmp_path_factory.mktemp("out") / "пакет.zip"
-    build_package(center, layout, out, period="2027-Q2")
-    return out
+    out = tmp_path_factory.mktemp("out")
+    built = build_package(center, layout, out, PackageRequest(period="2027-Q2"))
+    assert len(built.parts) == 1 and built.photo_step == ""
+    return built.parts[0].path
 
 
 @pytest.fixture
@@ -114,7 +110,7 @@ def test_minisign_cli_verifies_the_bag(package: Path, tmp_path: Path, demo: tupl
         pytest.fail("the minisign command is missing: `make test` installs it (TEST_DEBS)")
     pub = tmp_path / "school.pub"
     result = subprocess.run(
-        [sys.executable, "main.py", "--data-dir", str(demo[1].root), "export-key"]
+        [sys.executable, "main.py", "--data-dir", str(demo[1].root), "pubkey"]
         + ["--out", str(pub)],
         cwd=ROOT,
         capture_output=True,
@@ -266,7 +262,7 @@ def test_full_disk_gives_disk_full_and_no_partial_zip(demo: tuple, tiny_disk: Pa
     fill_up(tiny_disk, leave=64 * 1024)
     before = set(os.listdir(tiny_disk))
     with pytest.raises(StorageError) as caught:
-        build_package(center, layout, tiny_disk / "пакет.zip", period="2027-Q2")
+        build_package(center, layout, tiny_disk, PackageRequest(period="2027-Q2"))
     assert caught.value.problem == "disk_full"
     assert set(os.listdir(tiny_disk)) == before
 
@@ -300,7 +296,8 @@ def test_key_is_private_and_may_have_a_passphrase(tmp_path: Path) -> None:
 
 def test_cli_package_and_verify(demo: tuple, tmp_path: Path) -> None:
     data = str(demo[1].root)
-    out, pub = tmp_path / "p.zip", tmp_path / "school.pub"
+    out, pub = tmp_path / "stick", tmp_path / "school.pub"
+    out.mkdir()
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -309,11 +306,17 @@ def test_cli_package_and_verify(demo: tuple, tmp_path: Path) -> None:
 
     made = run("--data-dir", data, "package", "--period", "2027-Q2", "--out", str(out))
     assert made.returncode == 0, made.stderr
-    assert run("--data-dir", data, "export-key", "--out", str(pub)).returncode == 0
-    checked = run("verify", str(out), "--pubkey", str(pub))
+    assert "записан" in made.stdout
+    (package,) = out.iterdir()
+    assert run("--data-dir", data, "pubkey", "--out", str(pub)).returncode == 0
+    printed = run("--data-dir", data, "pubkey")
+    assert printed.stdout == pub.read_text()
+    checked = run("verify", str(package), "--pubkey", str(pub))
     assert checked.returncode == 0, checked.stderr
     assert "подпись верна" in checked.stdout
-    bag = unpack(out, tmp_path / "x")
+    listed = run("--data-dir", data, "outbox")
+    assert "2027-Q2" in listed.stdout and "записан на носитель" in listed.stdout
+    bag = unpack(package, tmp_path / "x")
     (bag / "data" / "report.pdf").unlink()
     (bag / "data" / "лишний.txt").write_text("x")
     checked = run("verify", str(repack(bag, tmp_path / "t.zip")), "--pubkey", str(pub))
@@ -322,3 +325,5 @@ def test_cli_package_and_verify(demo: tuple, tmp_path: Path) -> None:
     assert "[extra_file]" in checked.stderr and "data/лишний.txt" in checked.stderr
     bad = run("--data-dir", data, "package", "--period", "2027-5", "--out", str(out))
     assert bad.returncode == 2 and "не понят" in bad.stderr
+    missing = run("--data-dir", data, "package", "--as-of", "2027-08-25", "--out", str(out / "нет"))
+    assert missing.returncode == 2 and "не подключены" in missing.stderr

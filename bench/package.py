@@ -1,0 +1,220 @@
+"""Package benchmark: a demo center with N photos of 12 megapixels (4000×3000 JPEG) made into a
+signed report package within the 20 MB budget, through the real GUI task runner in an offscreen
+Qt application, as the «Отчёт в регион» page does it.
+
+Measured per N: wall time, peak resident memory of the application process and of the photo
+workers (each a separate process), the longest time the GUI thread's event loop was blocked
+(a 10 ms heartbeat timer), the parts and how photos were shrunk; then `verify` of the package
+made (median of three runs, each in a fresh process).
+
+    .venv/bin/python bench/package.py [--photos 50 200] [--cache /var/tmp/tochka-bench-package]
+
+Targets (issue «Signed report package»): 200 photos ≤ 60 s on 2 cores using both; peak RSS
+≤ 300 MB and flat in N (50 and 200 within 10 %); GUI never blocked > 100 ms; verify of a 20 MB
+package < 2 s. The photo sets are kept in --cache between runs (about 1 GB for 200)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    return (
+        f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}"
+    )
+
+
+def prepare(data: Path, photos: int) -> None:
+    """The demo center (no demo photos) plus `photos` distinct 12 MP photos on checklist items."""
+    import core.demo
+    from core.demo import fill_demo, make_demo_photo
+    from main import open_center
+
+    if (data / "ready").exists():
+        return
+    shutil.rmtree(data, ignore_errors=True)
+    center = open_center(data)
+    checklist = center.checklist
+    fill_demo(checklist, checklist.today(), photos=0, registers=center.registers)
+    core.demo.PHOTO_SIZE = (4000, 3000)
+    source = data.parent / "photos"  # shared: the 50 are the first of the 200
+    source.mkdir(exist_ok=True)
+    codes = [item.code for item in checklist.template.items()]
+    taken = dt.datetime(2027, 6, 1, 10, 0)
+    for n in range(photos):
+        path = source / f"IMG_{n:04d}.jpg"
+        if not path.exists():
+            make_demo_photo(path, 1000 + n, f"Фото {n + 1}", taken + dt.timedelta(minutes=n))
+        checklist.attach(codes[n % len(codes)], [path])
+        print(f"\r  prepared {n + 1}/{photos}", end="", file=sys.stderr, flush=True)
+    print(file=sys.stderr)
+    checklist.store.close()  # type: ignore[attr-defined]
+    (data / "ready").write_text("ok")
+
+
+def child_export(data: Path) -> None:
+    """Make the package through ui.tasks.TaskRunner with a progress dialog; print figures."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QElapsedTimer, QTimer
+    from PySide6.QtWidgets import QApplication, QWidget
+
+    from core.outbox import Outbox
+    from core.paths import DataLayout
+    from main import open_center
+    from ui.progress import progress_dialog
+    from ui.tasks import TaskRunner
+
+    app = QApplication([])
+    window = QWidget()
+    window.resize(800, 600)
+    window.show()
+    center = open_center(data)
+    assert center.outbox_store is not None
+    outbox = Outbox(center, center.outbox_store, DataLayout(data))
+    runner = TaskRunner()
+    clock = QElapsedTimer()
+    clock.start()
+    last = [clock.elapsed()]
+    gaps: list[int] = []
+    result: dict[str, object] = {}
+
+    def beat() -> None:
+        now = clock.elapsed()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    heartbeat = QTimer()
+    heartbeat.setInterval(10)
+    heartbeat.timeout.connect(beat)
+    heartbeat.start()
+    started = time.perf_counter()
+
+    def done(package: object) -> None:
+        result["seconds"] = time.perf_counter() - started
+        result["package"] = package
+        app.quit()
+
+    def failed(exc: BaseException) -> None:
+        result["error"] = repr(exc)
+        app.quit()
+
+    def make(progress: object = None, cancelled: object = None) -> object:
+        return outbox.make("2027-Q2", progress=progress, cancelled=cancelled)  # type: ignore[arg-type]
+
+    task = runner.run(make, with_progress=True, on_success=done, on_failure=failed)
+    dialog = progress_dialog(window, "Формируется пакет…", task)
+    app.exec()
+    heartbeat.stop()
+    dialog.close()
+    if "error" in result:
+        raise SystemExit(result["error"])
+    package = result["package"]
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(
+        json.dumps(
+            {
+                "seconds": result["seconds"],
+                "max_gap_ms": max(gaps) - 10 if gaps else None,
+                "rss_app_mb": own,
+                "rss_worker_mb": workers,
+                "parts": [str(p) for p in outbox.files(package)],  # type: ignore[arg-type]
+                "sizes": [part.size for part in package.parts],  # type: ignore[attr-defined]
+                "photo_step": package.photo_step,  # type: ignore[attr-defined]
+            }
+        )
+    )
+
+
+def child_verify(parts: list[str]) -> None:
+    from core.keys import known_public_keys
+    from core.package_verify import verify_package
+    from core.paths import DataLayout
+
+    data = Path(parts[0]).parents[2]
+    keys = known_public_keys(DataLayout(data))
+    started = time.perf_counter()
+    result = verify_package([Path(p) for p in parts], keys)
+    seconds = time.perf_counter() - started
+    if not result.ok:
+        raise SystemExit(f"verify failed: {result.failures}")
+    print(json.dumps({"seconds": seconds}))
+
+
+def run_child(*args: str) -> dict[str, object]:
+    process = subprocess.run(
+        [sys.executable, __file__, *args], cwd=ROOT, capture_output=True, text=True
+    )
+    if process.returncode != 0:
+        raise RuntimeError(process.stderr)
+    result: dict[str, object] = json.loads(process.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--photos", type=int, nargs="+", default=[50, 200])
+    parser.add_argument("--cache", default="/var/tmp/tochka-bench-package")
+    parser.add_argument("--child", choices=["export", "verify"])
+    parser.add_argument("rest", nargs="*")
+    args = parser.parse_args()
+    if args.child == "export":
+        child_export(Path(args.rest[0]))
+        return 0
+    if args.child == "verify":
+        child_verify(args.rest)
+        return 0
+    print(f"machine: {machine()}")
+    print(f"date: {time.strftime('%Y-%m-%d')}")
+    rows = []
+    for photos in args.photos:
+        data = Path(args.cache) / f"data-{photos}"
+        prepare(data, photos)
+        # every measured run starts cold: no thumbnails, an empty outbox
+        shutil.rmtree(data / "cache", ignore_errors=True)
+        figures = run_child("--child", "export", str(data))
+        parts = [str(p) for p in figures["parts"]]  # type: ignore[attr-defined]
+        verify = statistics.median(
+            float(run_child("--child", "verify", *parts)["seconds"])
+            for _ in range(3)  # type: ignore[arg-type]
+        )
+        rows.append((photos, figures, verify))
+        for part in parts:  # keep the cache small; the DB rows go with the next prepare
+            Path(part).unlink()
+        shutil.rmtree(data, ignore_errors=True)
+    print(
+        "| photos 12 MP | wall, s | peak RSS app, MB | peak RSS photo worker, MB | "
+        "GUI max block, ms | parts (MB) | photos shrunk to | verify, s |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    for photos, f, verify in rows:
+        sizes = ", ".join(f"{s / 1e6:.1f}" for s in f["sizes"])  # type: ignore[attr-defined]
+        print(
+            f"| {photos} | {f['seconds']:.1f} | {f['rss_app_mb']:.0f} | {f['rss_worker_mb']:.0f} "
+            f"| {f['max_gap_ms']} | {sizes} | {f['photo_step'] or '—'} | {verify:.2f} |"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
