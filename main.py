@@ -82,6 +82,34 @@ def build_parser() -> argparse.ArgumentParser:
     keys.add_argument("--keys", metavar="REGISTRY", help="реестр ключей: папка или файл")
     pubkey = sub.add_parser("pubkey", help="открытый ключ школы в формате minisign")
     pubkey.add_argument("--out", metavar="school.pub", help="сохранить в файл, а не печатать")
+    card = sub.add_parser("key-card", help="«Карточка ключа» (PDF) для отправки в регион")
+    card.add_argument("--out", required=True, metavar="FILE.pdf", help="куда сохранить")
+    sub.add_parser("rotate-key", help="сменить ключ подписи (прежние пакеты проверяются)")
+    mail = sub.add_parser("mail-settings", help="почта для отправки пакетов (SMTP)")
+    mail.add_argument("--host", required=True, help="почтовый сервер, например smtp.yandex.ru")
+    mail.add_argument("--port", type=int, help="порт (465 для SSL, 587 для STARTTLS)")
+    mail.add_argument("--security", choices=["ssl", "starttls", "none"], default="ssl")
+    mail.add_argument("--login", default="", help="логин (обычно адрес почты)")
+    mail.add_argument("--from", dest="sender", required=True, help="адрес отправителя")
+    mail.add_argument("--to", required=True, help="адрес(а) регионального оператора")
+    mail.add_argument(
+        "--save-password",
+        action="store_true",
+        help="запомнить пароль ($TOCHKA_SMTP_PASSWORD или ввод) в системном хранилище",
+    )
+    send = sub.add_parser("send", help="отправить пакеты из исходящих по почте")
+    send.add_argument("packages", nargs="*", metavar="ID", help="идентификаторы (начало)")
+    send.add_argument("--all", action="store_true", help="все ещё не отправленные")
+    receipt = sub.add_parser("import-receipt", help="квитанция региона: пакет подтверждён")
+    receipt.add_argument("receipt", metavar="RECEIPT.zip")
+    trust = sub.add_parser("trust-operator-key", help="добавить ключ регионального оператора")
+    trust.add_argument("key", metavar="operator.pub")
+    issue = sub.add_parser("issue-receipt", help="(для региона) подписать квитанцию на пакет")
+    issue.add_argument("parts", nargs="+", metavar="PACKAGE.zip")
+    issue.add_argument("--key", required=True, metavar="operator.key", help="секретный ключ")
+    issue.add_argument("--operator", required=True, help="кто принял (организация, ФИО)")
+    issue.add_argument("--reject", metavar="ПРИЧИНА", help="отклонить с этой причиной")
+    issue.add_argument("--out", required=True, metavar="RECEIPT.zip")
     return parser
 
 
@@ -192,6 +220,171 @@ def cmd_pubkey(layout: DataLayout, args: argparse.Namespace) -> int:
         print(f"Открытый ключ школы сохранён: {out} (идентификатор ключа {key_id})")
     else:
         print(public_key_text(load_or_create_key(layout, key_passphrase()).public), end="")
+    return 0
+
+
+def cmd_key_card(center: Center, layout: DataLayout, args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from core.errors import DocumentError
+    from core.key_card import write_key_card_pdf
+    from core.keys import key_fingerprint, key_history, load_or_create_key
+
+    profile = center.checklist.profile()
+    if profile is None:
+        raise DocumentError("no_profile")
+    key = load_or_create_key(layout, key_passphrase())
+    history = key_history(layout)
+    retired = [r for r in history if not r.current]
+    current = next((r for r in history if r.current), None)
+    out = Path(args.out).expanduser().resolve()
+    write_key_card_pdf(
+        profile,
+        key.public,
+        out,
+        made_on=dt.date.today(),
+        previous_key_id=retired[0].key_id if retired else None,
+        key_created=current.created if current else None,
+    )
+    print(f"Карточка ключа сохранена: {out}")
+    print(f"  ключ {key.key_id}, отпечаток {key_fingerprint(key.public)}")
+    return 0
+
+
+def cmd_rotate_key(layout: DataLayout) -> int:
+    import os
+
+    from core.keys import key_fingerprint, rotate_key
+
+    key = rotate_key(layout, os.environ.get("TOCHKA_NEW_KEY_PASSPHRASE") or None)
+    print(f"Новый ключ подписи {key.key_id}, отпечаток {key_fingerprint(key.public)}.")
+    print("Прежние пакеты по-прежнему проверяются прежним ключом. Распечатайте новую карточку")
+    print("ключа (key-card), подпишите, поставьте печать и отправьте региональному оператору.")
+    return 0
+
+
+def smtp_password(settings: object, interactive: bool = True) -> str | None:
+    """The SMTP password: the system keyring, else $TOCHKA_SMTP_PASSWORD, else asked."""
+    import getpass
+    import os
+
+    from core.credentials import load_password
+
+    key = getattr(settings, "credential_key", "")
+    if not getattr(settings, "login", ""):
+        return None
+    stored = load_password(key)
+    if stored:
+        return stored
+    if os.environ.get("TOCHKA_SMTP_PASSWORD"):
+        return os.environ["TOCHKA_SMTP_PASSWORD"]
+    if interactive and sys.stdin.isatty():
+        return getpass.getpass(f"Пароль почты {key}: ")
+    from core.errors import MailError
+
+    raise MailError("no_password", key)
+
+
+def cmd_mail_settings(center: Center, args: argparse.Namespace) -> int:
+    from core.credentials import keyring_available, save_password
+    from core.mail import DEFAULT_PORTS, SmtpSettings, parse_recipients
+    from core.settings import Settings
+
+    smtp = SmtpSettings(
+        host=args.host.strip(),
+        port=args.port or DEFAULT_PORTS[args.security],
+        security=args.security,
+        login=args.login.strip(),
+        sender=args.sender.strip(),
+        recipients=parse_recipients(args.to),
+    )
+    smtp.validate()
+    Settings(center.checklist.store).set_smtp(smtp.to_dict())
+    print(
+        f"Почта настроена: {smtp.host}:{smtp.port} ({smtp.security}), получатели: "
+        + ", ".join(smtp.recipients)
+    )
+    if args.save_password:
+        import getpass
+        import os
+
+        password = os.environ.get("TOCHKA_SMTP_PASSWORD") or getpass.getpass("Пароль почты: ")
+        if keyring_available() and save_password(smtp.credential_key, password):
+            print("Пароль сохранён в системном хранилище паролей.")
+        else:
+            print("Системного хранилища паролей нет: пароль будет спрашиваться при отправке.")
+    return 0
+
+
+def cmd_send(center: Center, layout: DataLayout, args: argparse.Namespace) -> int:
+    from core.errors import MailError
+    from core.mail import SmtpSettings
+    from core.settings import Settings
+
+    stored = Settings(center.checklist.store).smtp()
+    if stored is None:
+        raise MailError("no_settings")
+    smtp = SmtpSettings.from_dict(stored)
+    outbox = open_outbox(center, layout)
+    if args.all or not args.packages:
+        packages = [p for p in outbox.packages() if p.sent_at is None]
+    else:
+        packages = [outbox.get(ident) for ident in args.packages]
+    if not packages:
+        print("Неотправленных пакетов нет.")
+        return 0
+    password = smtp_password(smtp)
+    for package in reversed(packages):  # oldest first
+        sent = outbox.send(package, smtp, password)
+        print(
+            f"Отправлен пакет № {sent.sequence} за {sent.period} ({len(sent.parts)} "
+            f"писем) на {sent.sent_to}."
+        )
+    return 0
+
+
+def cmd_import_receipt(center: Center, layout: DataLayout, args: argparse.Namespace) -> int:
+    from core.receipts import load_trusted_keys
+    from core.settings import Settings
+
+    trusted = load_trusted_keys(Settings(center.checklist.store).operator_keys())
+    package = open_outbox(center, layout).import_receipt(Path(args.receipt).expanduser(), trusted)
+    print(
+        f"Пакет № {package.sequence} за {package.period}: {PACKAGE_STATUS[package.status.value]}."
+    )
+    if package.receipt_comment:
+        print(f"  Комментарий региона: {package.receipt_comment}")
+    return 0
+
+
+def cmd_trust_operator_key(center: Center, args: argparse.Namespace) -> int:
+    from core.keys import key_id_of, load_public_key, public_key_text
+    from core.settings import Settings
+
+    public = load_public_key(Path(args.key).expanduser())
+    settings = Settings(center.checklist.store)
+    text = public_key_text(public)
+    keys = [k for k in settings.operator_keys() if k.strip() != text.strip()]
+    settings.set_operator_keys([*keys, text])
+    print(f"Ключ регионального оператора {key_id_of(public)} добавлен в доверенные.")
+    return 0
+
+
+def cmd_issue_receipt(args: argparse.Namespace) -> int:
+    import os
+
+    from core.receipts import issue_receipt
+
+    receipt = issue_receipt(
+        [Path(p).expanduser() for p in args.parts],
+        Path(args.key).expanduser(),
+        operator=args.operator,
+        status="rejected" if args.reject else "accepted",
+        comment=args.reject or "",
+        out=Path(args.out).expanduser(),
+        passphrase=os.environ.get("TOCHKA_KEY_PASSPHRASE") or None,
+    )
+    print(f"Квитанция на пакет {receipt.package_id} ({receipt.status}) сохранена: {args.out}")
     return 0
 
 
@@ -333,6 +526,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_verify(args)
         if args.command == "pubkey":
             return cmd_pubkey(DataLayout(data_dir), args)
+        if args.command == "rotate-key":
+            return cmd_rotate_key(DataLayout(data_dir))
+        if args.command == "issue-receipt":
+            return cmd_issue_receipt(args)
         center = open_center(data_dir)
         if args.command == "status":
             return cmd_status(center)
@@ -344,6 +541,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_package(center, DataLayout(data_dir), args)
         if args.command == "outbox":
             return cmd_outbox(center, DataLayout(data_dir))
+        if args.command == "key-card":
+            return cmd_key_card(center, DataLayout(data_dir), args)
+        if args.command == "mail-settings":
+            return cmd_mail_settings(center, args)
+        if args.command == "send":
+            return cmd_send(center, DataLayout(data_dir), args)
+        if args.command == "import-receipt":
+            return cmd_import_receipt(center, DataLayout(data_dir), args)
+        if args.command == "trust-operator-key":
+            return cmd_trust_operator_key(center, args)
     except TochkaError as exc:
         from core.demo import DemoRefused
         from ui.messages import describe_error
