@@ -206,6 +206,8 @@ def cmd_outbox(center: Center, layout: DataLayout) -> int:
             f"{format_datetime(p.created_at)}, {format_size(p.size)}, частей {len(p.parts)}, "
             f"{p.package_id}"
         )
+        if p.last_error and p.sent_at is None:
+            print(f"    не отправлен: {p.last_error} (попыток {p.send_attempts})")
         for part in p.parts:
             print(f"    {part.file_name}  SHA-256 {part.sha256}")
     return 0
