@@ -570,4 +570,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    # photo workers of a package are separate processes: a frozen (PyInstaller) build needs this
+    import multiprocessing
+
+    multiprocessing.freeze_support()
     sys.exit(main())

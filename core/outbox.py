@@ -90,15 +90,21 @@ class Outbox:
         reached the database. Returns the names removed."""
         if not self.folder.is_dir():
             return []
-        known = {p.package_id for p in self.store.packages()}
-        removed = []
-        for entry in self.folder.iterdir():
-            if entry.is_dir() and (
-                entry.name.startswith(BUILDING_PREFIX) or entry.name not in known
-            ):
-                shutil.rmtree(entry, ignore_errors=True)
-                removed.append(entry.name)
-        return removed
+        lock = OutboxLock(self.folder)
+        if not lock.acquire():
+            return []  # another window or command is making a package right now
+        try:
+            known = {p.package_id for p in self.store.packages()}
+            removed = []
+            for entry in self.folder.iterdir():
+                if entry.is_dir() and (
+                    entry.name.startswith(BUILDING_PREFIX) or entry.name not in known
+                ):
+                    shutil.rmtree(entry, ignore_errors=True)
+                    removed.append(entry.name)
+            return removed
+        finally:
+            lock.release()
 
     # --- making ----------------------------------------------------------------------------
     def next_request(self, period: str, max_size: int = DEFAULT_MAX_SIZE) -> PackageRequest:
@@ -125,8 +131,25 @@ class Outbox:
         cancelled: Callable[[], bool] | None = None,
         workers: int | None = None,
     ) -> OutboxPackage:
-        request = self.next_request(period, max_size)
         self.folder.mkdir(parents=True, exist_ok=True)
+        lock = OutboxLock(self.folder)
+        if not lock.acquire():
+            raise PackageError("busy")
+        try:
+            return self._make(period, max_size, passphrase, progress, cancelled, workers)
+        finally:
+            lock.release()
+
+    def _make(
+        self,
+        period: str,
+        max_size: int,
+        passphrase: str | None,
+        progress: Progress | None,
+        cancelled: Callable[[], bool] | None,
+        workers: int | None,
+    ) -> OutboxPackage:
+        request = self.next_request(period, max_size)
         building = self.folder / f"{BUILDING_PREFIX}{uuid.uuid4().hex}"
         building.mkdir()
         try:
@@ -367,6 +390,51 @@ class Outbox:
         )
         self.store.save_package(changed)
         return changed
+
+
+class OutboxLock:
+    """One package is made at a time per data folder, and leftovers are swept only when nobody
+    is making one: an exclusive lock on outbox/.lock, released by the system if the process
+    dies (flock on POSIX, msvcrt.locking on Windows)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / ".lock"
+        self._stream: Any = None
+
+    def acquire(self) -> bool:
+        stream = open(self.path, "a+b")  # held open while locked
+        try:
+            if os.name == "nt":
+                import msvcrt
+
+                stream.seek(0)
+                msvcrt.locking(stream.fileno(), msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
+            else:
+                import fcntl
+
+                fcntl.flock(stream.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            stream.close()
+            return False
+        self._stream = stream
+        return True
+
+    def release(self) -> None:
+        if self._stream is None:
+            return
+        try:
+            if os.name == "nt":
+                import msvcrt
+
+                self._stream.seek(0)
+                msvcrt.locking(self._stream.fileno(), msvcrt.LK_UNLCK, 1)  # type: ignore[attr-defined]
+            else:
+                import fcntl
+
+                fcntl.flock(self._stream.fileno(), fcntl.LOCK_UN)
+        finally:
+            self._stream.close()
+            self._stream = None
 
 
 def mail_body(package: OutboxPackage, school: str) -> str:

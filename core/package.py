@@ -28,6 +28,7 @@ from core.documents import QUARTER
 from core.errors import (
     CancelledError,
     DocumentError,
+    EvidenceError,
     PackageError,
     StorageError,
     ValidationError,
@@ -212,14 +213,20 @@ def build_package(
             if photos and sum(p.size for p in photos) > budget:
                 from core.photo_budget import fit_photos
 
-                fit = fit_photos(
-                    [(p.source, Path(p.name).name) for p in photos],
-                    max(budget, 0),
-                    work / "photos",
-                    workers=workers,
-                    progress=lambda done, total: ticker.span(150, 800, done, total),
-                    cancelled=cancelled,
-                )
+                try:
+                    fit = fit_photos(
+                        [(p.source, Path(p.name).name) for p in photos],
+                        max(budget, 0),
+                        work / "photos",
+                        workers=workers,
+                        progress=lambda done, total: ticker.span(150, 800, done, total),
+                        cancelled=cancelled,
+                    )
+                except EvidenceError as exc:  # a stored photo that no longer decodes
+                    names = {p.source: p.ref for p in photos}
+                    ref = names.get(exc.path)
+                    detail = f"{ref.subject}: {ref.original_name}" if ref else exc.path.name
+                    raise PackageError("evidence_unusable", detail) from exc
                 step = fit.step
                 step_text = f"{step.long_side} px, {step.quality} %"
                 for payload, made in zip(photos, fit.photos, strict=True):

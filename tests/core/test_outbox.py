@@ -180,7 +180,7 @@ def test_a_document_bigger_than_the_limit_is_named(center: Center, tmp_path: Pat
     assert caught.value.problem == "file_too_big"
     assert caught.value.detail == "огромный скан.pdf"
     assert outbox.packages() == []
-    assert list((tmp_path / "data" / "outbox").iterdir()) == []
+    assert [p.name for p in (tmp_path / "data" / "outbox").iterdir()] == [".lock"]
 
 
 def test_write_to_folder_reads_back_and_marks_written(center: Center, tmp_path: Path) -> None:
@@ -271,8 +271,56 @@ def test_killed_during_export_leaves_no_half_package(tmp_path: Path) -> None:
     try:
         outbox = outbox_of(reopened, tmp_path)
         assert outbox.recover()  # the building folder is swept
-        assert list(outbox_dir.iterdir()) == []
+        assert [p.name for p in outbox_dir.iterdir()] == [".lock"]
         assert outbox.packages() == []
         assert outbox.make("2027-Q2").sequence == 1
     finally:
         reopened.checklist.store.close()  # type: ignore[attr-defined]
+
+
+def test_one_package_at_a_time_and_no_sweeping_under_a_live_maker(
+    center: Center, tmp_path: Path
+) -> None:
+    """Another window (or a command) making a package holds the outbox lock: a second make is
+    refused with a clear code, and its building folder is not swept as a leftover."""
+    from core.outbox import BUILDING_PREFIX, OutboxLock
+
+    outbox = outbox_of(center, tmp_path)
+    outbox.folder.mkdir(parents=True)
+    in_progress = outbox.folder / f"{BUILDING_PREFIX}live"
+    in_progress.mkdir()
+    other_process = subprocess.Popen(
+        [sys.executable, "-c", "import sys; sys.path.insert(0, '.');"
+         "from pathlib import Path; from core.outbox import OutboxLock;"
+         f"lock = OutboxLock(Path({str(outbox.folder)!r})); assert lock.acquire();"
+         "print('locked', flush=True); sys.stdin.read()"],
+        cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert other_process.stdout is not None
+        assert other_process.stdout.readline().strip() == "locked"
+        with pytest.raises(PackageError) as caught:
+            outbox.make("2027-Q2")
+        assert caught.value.problem == "busy"
+        assert outbox.recover() == [] and in_progress.is_dir()
+    finally:
+        assert other_process.stdin is not None
+        other_process.stdin.close()
+        other_process.wait()
+    assert OutboxLock(outbox.folder).acquire()  # released when that process ended
+    assert outbox.recover() == [in_progress.name]
+    assert outbox.make("2027-Q2").sequence == 1
+
+
+def test_a_stored_photo_that_no_longer_decodes_is_named(center: Center, tmp_path: Path) -> None:
+    big_photos(center, tmp_path, 3)
+    photo = next(e for e in center.checklist.store.all_evidence() if e.original_name == "big1.jpg")
+    stored = center.checklist.evidence_path(photo)
+    os.chmod(stored, 0o644)
+    stored.write_bytes(stored.read_bytes()[:5000])  # a disk fault cut the file
+    outbox = outbox_of(center, tmp_path)
+    with pytest.raises(PackageError) as caught:
+        outbox.make("2027-Q2", max_size=1_000_000, workers=1)
+    assert caught.value.problem == "evidence_unusable"
+    assert caught.value.detail.endswith("big1.jpg")
+    assert outbox.packages() == []
