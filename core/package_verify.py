@@ -220,6 +220,10 @@ def _verify_bag(part: _Part, keys: Mapping[str, Any]) -> None:
             else:
                 public_key.verify(manifest.read_bytes(), signature)
                 part.signed = parse_trusted_comment(part.trusted_comment)
+        except minisign.VerifyError as exc:
+            # the manifest or the signature changed: which one, the signature cannot tell
+            failures.append(CheckFailure(Check.SIGNATURE, TAG_MANIFEST, str(exc)))
+            failures.append(CheckFailure(Check.SIGNATURE, SIGNATURE_FILE, str(exc)))
         except (minisign.Error, ValueError) as exc:
             failures.append(CheckFailure(Check.SIGNATURE, SIGNATURE_FILE, str(exc)))
     try:
@@ -228,7 +232,11 @@ def _verify_bag(part: _Part, keys: Mapping[str, Any]) -> None:
         part.payload_files = sum(1 for _ in bag.payload_files())
         failures.extend(_bag_failures(bag, bag_dir))
     except bagit.BagError as exc:
+        # bagit cannot even open it (a broken bagit.txt or bag-info.txt): check the manifests
+        # ourselves, so that the changed file is still named
         failures.append(CheckFailure(Check.NOT_A_BAG, "", str(exc)))
+        failures.extend(_manifest_failures(bag_dir, "manifest-sha256.txt", payload=True))
+    failures.extend(_manifest_failures(bag_dir, TAG_MANIFEST, payload=False))
     number = _part_number(part)
     report_path = bag_dir / REPORT_PATH
     if report_path.is_file():
@@ -244,6 +252,37 @@ def _verify_bag(part: _Part, keys: Mapping[str, Any]) -> None:
     elif number == 1 and not any(f.file == REPORT_PATH for f in failures):
         failures.append(CheckFailure(Check.MISSING_FILE, REPORT_PATH))
     failures.extend(_metadata_failures(part))
+
+
+def _manifest_failures(bag_dir: Path, manifest_name: str, *, payload: bool) -> list[CheckFailure]:
+    """Each «sha256  path» line of a manifest against the file; for the payload manifest also
+    the files of data/ that it does not list."""
+    manifest = bag_dir / manifest_name
+    try:
+        lines = manifest.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return []  # named elsewhere: missing, or changed (the tag manifest lists it)
+    failures = []
+    listed = set()
+    for line in lines:
+        digest, _, name = line.strip().partition(" ")
+        name = name.strip().replace("%0D", "\r").replace("%0A", "\n").replace("%25", "%")
+        if not name:
+            continue
+        listed.add(name)
+        path = bag_dir / name
+        if not path.resolve().is_relative_to(bag_dir.resolve()):
+            failures.append(CheckFailure(Check.UNSAFE_ARCHIVE, name, manifest_name))
+        elif not path.is_file():
+            failures.append(CheckFailure(Check.MISSING_FILE, name))
+        elif sha256_of(path) != digest.lower():
+            failures.append(CheckFailure(Check.MANIFEST_MISMATCH, name))
+    if payload:
+        for path in sorted((bag_dir / "data").rglob("*")):
+            name = path.relative_to(bag_dir).as_posix()
+            if path.is_file() and name not in listed:
+                failures.append(CheckFailure(Check.EXTRA_FILE, name))
+    return failures
 
 
 def _part_number(part: _Part) -> int:
