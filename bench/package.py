@@ -118,10 +118,22 @@ def child_export(data: Path) -> None:
         result["error"] = repr(exc)
         app.quit()
 
+    phases: dict[str, float] = {}
+
+    def on_progress(done_: int, total: int) -> None:
+        # core.package reports 150/1000 when the PDF and workbook are made, 800 after photos
+        for mark, name in ((150, "documents"), (800, "photos")):
+            if done_ >= mark and name not in phases:
+                phases[name] = time.perf_counter() - started
+
     def make(progress: object = None, cancelled: object = None) -> object:
         return outbox.make("2027-Q2", progress=progress, cancelled=cancelled)  # type: ignore[arg-type]
 
-    task = runner.run(make, with_progress=True, on_success=done, on_failure=failed)
+    sampler = TreeSampler()
+    sampler.start()
+    task = runner.run(
+        make, with_progress=True, on_success=done, on_failure=failed, on_progress=on_progress
+    )
     dialog = progress_dialog(window, "Формируется пакет…", task)
     app.exec()
     heartbeat.stop()
@@ -129,21 +141,76 @@ def child_export(data: Path) -> None:
     if "error" in result:
         raise SystemExit(result["error"])
     package = result["package"]
+    sampler.stop()
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(
         json.dumps(
             {
                 "seconds": result["seconds"],
                 "max_gap_ms": max(gaps) - 10 if gaps else None,
                 "rss_app_mb": own,
-                "rss_worker_mb": workers,
+                "rss_tree_mb": sampler.peak_total / 1024,
+                "rss_worker_mb": sampler.peak_child / 1024,
+                "phases": phases,
                 "parts": [str(p) for p in outbox.files(package)],  # type: ignore[arg-type]
                 "sizes": [part.size for part in package.parts],  # type: ignore[attr-defined]
                 "photo_step": package.photo_step,  # type: ignore[attr-defined]
             }
         )
     )
+
+
+class TreeSampler:
+    """Peak resident memory of this process plus its child processes (the photo workers),
+    read from /proc every 50 ms: ru_maxrss of a child started by fork+exec would report the
+    parent's size at the fork, not the worker's own."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.peak_total = 0  # KiB, the sum over the tree at one moment
+        self.peak_child = 0  # KiB, the largest single worker
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        me = os.getpid()
+        while not self._stop.wait(0.05):
+            children = [rss for pid, ppid, rss in _processes() if ppid == me]
+            total = _rss_of(me) + sum(children)
+            self.peak_total = max(self.peak_total, total)
+            self.peak_child = max([self.peak_child, *children])
+
+
+def _rss_of(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _processes() -> list[tuple[int, int, int]]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        found.append((int(entry.name), ppid, _rss_of(int(entry.name))))
+    return found
 
 
 def child_verify(parts: list[str]) -> None:
@@ -188,10 +255,20 @@ def main() -> int:
     print(f"date: {time.strftime('%Y-%m-%d')}")
     rows = []
     for photos in args.photos:
-        data = Path(args.cache) / f"data-{photos}"
-        prepare(data, photos)
-        # every measured run starts cold: no thumbnails, an empty outbox
-        shutil.rmtree(data / "cache", ignore_errors=True)
+        prepared = Path(args.cache) / f"data-{photos}"
+        prepare(prepared, photos)
+        # every measured run starts cold (no thumbnails, an empty outbox) on a copy: the
+        # evidence hard-linked (it is read-only), the database copied
+        data = Path(args.cache) / f"run-{photos}"
+        shutil.rmtree(data, ignore_errors=True)
+        shutil.copytree(
+            prepared,
+            data,
+            ignore=shutil.ignore_patterns("cache", "outbox"),
+            copy_function=lambda src, dst: (
+                os.link(src, dst) if "/evidence/" in src else shutil.copy2(src, dst)
+            ),
+        )
         figures = run_child("--child", "export", str(data))
         parts = [str(p) for p in figures["parts"]]  # type: ignore[attr-defined]
         verify = statistics.median(
@@ -199,18 +276,22 @@ def main() -> int:
             for _ in range(3)  # type: ignore[arg-type]
         )
         rows.append((photos, figures, verify))
-        for part in parts:  # keep the cache small; the DB rows go with the next prepare
-            Path(part).unlink()
         shutil.rmtree(data, ignore_errors=True)
     print(
-        "| photos 12 MP | wall, s | peak RSS app, MB | peak RSS photo worker, MB | "
-        "GUI max block, ms | parts (MB) | photos shrunk to | verify, s |"
+        "| photos 12 MP | wall, s | of it: PDF+XLSX / photos / bag+ZIP, s | peak RSS app, MB | "
+        "peak RSS app + workers, MB | largest worker, MB | GUI max block, ms | parts (MB) | "
+        "photos shrunk to | verify, s |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for photos, f, verify in rows:
         sizes = ", ".join(f"{s / 1e6:.1f}" for s in f["sizes"])  # type: ignore[attr-defined]
+        ph = f["phases"]
+        docs = ph.get("documents", 0.0)  # type: ignore[attr-defined]
+        pics = ph.get("photos", docs)  # type: ignore[attr-defined]
+        split = f"{docs:.1f} / {pics - docs:.1f} / {f['seconds'] - pics:.1f}"  # type: ignore[operator]
         print(
-            f"| {photos} | {f['seconds']:.1f} | {f['rss_app_mb']:.0f} | {f['rss_worker_mb']:.0f} "
+            f"| {photos} | {f['seconds']:.1f} | {split} | {f['rss_app_mb']:.0f} "
+            f"| {f['rss_tree_mb']:.0f} | {f['rss_worker_mb']:.0f} "
             f"| {f['max_gap_ms']} | {sizes} | {f['photo_step'] or '—'} | {verify:.2f} |"
         )
     return 0
