@@ -172,6 +172,17 @@ def cmd_package(center: Center, layout: DataLayout, args: argparse.Namespace) ->
     def progress(done: int, total: int) -> None:
         print(f"\r  готово {done * 100 // max(total, 1)} %", end="", file=sys.stderr, flush=True)
 
+    estimate = outbox.estimate(max_size)
+    print(
+        f"Примерно {format_size(estimate.total)}: фото {estimate.photo_count} "
+        f"({format_size(estimate.photos)}), документов {estimate.document_count} "
+        f"({format_size(estimate.documents)}); предел файла {format_size(max_size)}."
+    )
+    if estimate.heaviest:
+        heaviest = ", ".join(f"{name} {format_size(size)}" for name, size in estimate.heaviest[:3])
+        print(f"  Больше всего весят: {heaviest}.")
+    if estimate.needs_shrinking:
+        print("  Фото будут уменьшены; если и так не поместится — пакет разделится на части.")
     package = outbox.make(
         args.period or args.as_of,
         max_size=max_size,

@@ -306,7 +306,7 @@ def test_cli_package_and_verify(demo: tuple, tmp_path: Path) -> None:
 
     made = run("--data-dir", data, "package", "--period", "2027-Q2", "--out", str(out))
     assert made.returncode == 0, made.stderr
-    assert "записан" in made.stdout
+    assert "записан" in made.stdout and "Примерно" in made.stdout
     (package,) = out.iterdir()
     assert run("--data-dir", data, "pubkey", "--out", str(pub)).returncode == 0
     printed = run("--data-dir", data, "pubkey")
