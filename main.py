@@ -51,6 +51,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="папка данных (по умолчанию — папка пользователя или $TOCHKA_DATA_DIR)",
     )
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="проверить, что программа работает на этом компьютере (во временной папке)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="КОМАНДА")
     demo = sub.add_parser("demo", help="заполнить пустую папку данных демонстрационным центром")
     demo.add_argument("--photos", type=int, default=40, help="сколько фото создать (40)")
@@ -529,6 +534,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if reconfigure is not None:
             reconfigure(errors="replace")
     args = build_parser().parse_args(argv)
+    if args.self_test:
+        from core.self_test import run_self_test
+
+        results = run_self_test(open_center)
+        failed = [r for r in results if not r.ok]
+        print(f"Самопроверка: {len(results) - len(failed)} из {len(results)} проверок пройдены.")
+        return 1 if failed or not results else 0
     data_dir = resolve_data_dir(args.data_dir)
     if args.command is None:
         from ui.app import run_gui
