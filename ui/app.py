@@ -14,6 +14,7 @@ from core.checklist import Checklist
 from core.errors import TochkaError
 from core.paths import DataLayout
 from core.registers import Center
+from ui.about import app_icon
 from ui.main_window import MainWindow
 from ui.messages import describe_error
 from ui.profile_form import FirstRunWizard
@@ -76,7 +77,12 @@ def build_main_window(center: Center, data_dir: Path) -> MainWindow:
 
 
 def run_gui(data_dir: Path, opener: Opener) -> int:
+    from core.logs import setup_logging
+    from ui.crash_dialog import install_excepthook
+
+    log_dir = setup_logging()
     app = make_application()
+    install_excepthook(log_dir)
     opened = open_data(data_dir, opener)
     if opened is None:
         return 2
@@ -84,5 +90,7 @@ def run_gui(data_dir: Path, opener: Opener) -> int:
     if center.checklist.profile() is None and not first_run(center.checklist):
         return 0
     window = build_main_window(center, data_dir)
+    window.log_dir = log_dir
+    window.setWindowIcon(app_icon())
     window.show()
     return app.exec()
