@@ -6,7 +6,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from PySide6.QtCore import QSettings, Slot
+from PySide6.QtCore import QSettings, QTimer, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -37,7 +37,8 @@ from ui.tasks import TaskRunner
     PAGE_ROADMAP,
     PAGE_INDICATORS,
     PAGE_PRINT,
-) = range(8)
+    PAGE_PACKAGES,
+) = range(9)
 
 
 class MainWindow(QMainWindow):
@@ -68,7 +69,8 @@ class MainWindow(QMainWindow):
         self._register_pages: dict[int, RegisterPage] = {}
         self._center = center
         self.print_view: Any = None
-        for _ in range(len(self._page_factories) + 1):  # + «Печать и экспорт»
+        self.package_view: Any = None
+        for _ in range(len(self._page_factories) + 2):  # + «Печать и экспорт», «Отчёт в регион»
             self.pages.addWidget(QWidget())
         self.nav = QListWidget()
         self.nav.addItems(
@@ -81,6 +83,7 @@ class MainWindow(QMainWindow):
                 self.tr("Дорожная карта"),
                 self.tr("Показатели"),
                 self.tr("Печать и экспорт"),
+                self.tr("Отчёт в регион"),
             ]
         )
         self.nav.setFixedWidth(150)
@@ -102,6 +105,7 @@ class MainWindow(QMainWindow):
         self.checklist_view.failed.connect(self.show_error)
         runner.task_failed_unhandled.connect(self.show_error)
         self._restore_geometry()
+        QTimer.singleShot(3000, self._send_queued_at_start)
 
     @Slot(int)
     def show_page(self, number: int) -> None:
@@ -113,7 +117,33 @@ class MainWindow(QMainWindow):
             self.print_view = PrintView(self._center, self._runner, self._layout)
             self.print_view.failed.connect(self.show_error)
             self._replace_placeholder(number, self.print_view)
+        elif number == PAGE_PACKAGES and self.package_view is None:
+            self._build_package_page()
         self.pages.setCurrentIndex(number)
+
+    def _build_package_page(self) -> None:
+        from ui.package_view import PackageView  # minisign, keyring: only when needed
+
+        self.package_view = PackageView(self._center, self._runner, self._layout)
+        self.package_view.failed.connect(self.show_error)
+        self._replace_placeholder(PAGE_PACKAGES, self.package_view)
+
+    @Slot()
+    def _send_queued_at_start(self) -> None:
+        """Packages queued «когда появится сеть» in an earlier session: the page (and its
+        timer that sends them) is built without being shown."""
+        store = self._center.outbox_store
+        if store is None or self.package_view is not None:
+            return
+
+        def queued() -> bool:
+            return any(p.send_queued and p.sent_at is None for p in store.packages())
+
+        def start(found: object) -> None:
+            if found and self.package_view is None:
+                self._build_package_page()
+
+        self._runner.run(queued, on_success=start, on_failure=lambda _exc: None)
 
     def _replace_placeholder(self, number: int, page: QWidget) -> None:
         placeholder = self.pages.widget(number)
@@ -162,6 +192,7 @@ class MainWindow(QMainWindow):
             (PAGE_ROADMAP, self.tr("&Дорожная карта"), "Ctrl+6"),
             (PAGE_INDICATORS, self.tr("Показа&тели"), "Ctrl+7"),
             (PAGE_PRINT, self.tr("П&ечать и экспорт"), "Ctrl+8"),
+            (PAGE_PACKAGES, self.tr("Отчёт в &регион"), "Ctrl+9"),
         ):
             action = QAction(text, self)
             action.setShortcut(QKeySequence(key))
