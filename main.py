@@ -16,25 +16,34 @@ from core.paths import DataLayout, resolve_data_dir
 from core.registers import Center, Registers
 
 if TYPE_CHECKING:
+    from core.backup import Backups
     from core.outbox import Outbox
 from core.template import load_default_template
 
 
 def open_center(data_dir: Path) -> Center:
     """Open (creating and upgrading as needed) the data folder: checklist and registers."""
+    from core.backup import recover_interrupted_restore
+    from storage.backup_store import SqliteBackupDatabase
     from storage.db import open_database
     from storage.outbox_store import SqliteOutboxStore
     from storage.register_store import SqliteRegisterStore
     from storage.sqlite_store import SqliteChecklistStore
 
     layout = DataLayout(data_dir)
+    recover_interrupted_restore(layout)  # a restore cut short by a power cut is undone first
     template = load_default_template()
     engine = open_database(layout.database, layout.backups)
     checklist = Checklist(
         SqliteChecklistStore(engine, layout.database), template, EvidenceFolder(layout.evidence)
     )
     registers = Registers(SqliteRegisterStore(engine, layout.database), checklist)
-    return Center(checklist, registers, SqliteOutboxStore(engine, layout.database))
+    return Center(
+        checklist,
+        registers,
+        SqliteOutboxStore(engine, layout.database),
+        SqliteBackupDatabase(),
+    )
 
 
 def open_checklist(data_dir: Path) -> Checklist:
@@ -109,6 +118,11 @@ def build_parser() -> argparse.ArgumentParser:
     receipt.add_argument("receipt", metavar="RECEIPT.zip")
     trust = sub.add_parser("trust-operator-key", help="добавить ключ регионального оператора")
     trust.add_argument("key", metavar="operator.pub")
+    backup = sub.add_parser("backup", help="резервная копия всех данных в папку или на флешку")
+    backup.add_argument("--out", required=True, metavar="DIR", help="папка или флешка")
+    restore = sub.add_parser("restore", help="восстановить данные из резервной копии")
+    restore.add_argument("file", metavar="tochka-backup-….zip")
+    restore.add_argument("--yes", action="store_true", help="без вопроса «Продолжить?»")
     issue = sub.add_parser("issue-receipt", help="(для региона) подписать квитанцию на пакет")
     issue.add_argument("parts", nargs="+", metavar="PACKAGE.zip")
     issue.add_argument("--key", required=True, metavar="operator.key", help="секретный ключ")
@@ -406,6 +420,60 @@ def cmd_issue_receipt(args: argparse.Namespace) -> int:
     return 0
 
 
+def _percent(done: int, total: int) -> None:
+    print(f"\r  готово {done * 100 // max(total, 1)} %", end="", file=sys.stderr, flush=True)
+
+
+def open_backups(layout: DataLayout) -> Backups:
+    from core.backup import Backups
+    from storage.backup_store import SqliteBackupDatabase
+
+    return Backups(layout, SqliteBackupDatabase())
+
+
+def cmd_backup(layout: DataLayout, args: argparse.Namespace) -> int:
+    from core.wording import format_size
+
+    backups = open_backups(layout)
+    info = backups.save(
+        Path(args.out).expanduser().resolve(), progress=_percent if sys.stderr.isatty() else None
+    )
+    print(
+        f"Резервная копия сохранена и проверена: {info.path} ({format_size(info.size)}, "
+        f"файлов: {len(info.manifest.files)})."
+    )
+    return 0
+
+
+def cmd_restore(layout: DataLayout, args: argparse.Namespace) -> int:
+    from core.wording import format_datetime
+
+    backups = open_backups(layout)
+    path = Path(args.file).expanduser().resolve()
+    manifest = backups.inspect(path)
+    school = manifest.school_name or "школа не указана"
+    inn = f", ИНН {manifest.inn}" if manifest.inn else ""
+    print(f"Копия от {format_datetime(manifest.created_at)}: {school}{inn}.")
+    if not args.yes:
+        if not sys.stdin.isatty():
+            print("Чтобы восстановить без вопроса, добавьте --yes.", file=sys.stderr)
+            return 2
+        answer = input(
+            "Нынешние данные будут сохранены в папке backups и заменены данными копии. "
+            "Продолжить? [д/Н] "
+        )
+        if answer.strip().lower() not in ("д", "да", "y", "yes"):
+            print("Отменено, данные не изменены.")
+            return 1
+    result = backups.restore(path, progress=_percent if sys.stderr.isatty() else None)
+    center = open_center(layout.root)  # opens it, and upgrades an older copy
+    center.checklist.store.close()  # type: ignore[attr-defined]
+    print(f"Данные восстановлены из копии от {format_datetime(manifest.created_at)}.")
+    if result.safety_backup:
+        print(f"Прежние данные сохранены в {result.safety_backup}.")
+    return 0
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     from core.keys import load_key_registry, load_public_key
     from core.package_verify import verify_package
@@ -543,9 +611,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1 if failed or not results else 0
     data_dir = resolve_data_dir(args.data_dir)
     if args.command is None:
+        from storage.backup_store import backup_on_exit
         from ui.app import run_gui
 
-        return run_gui(data_dir, open_center)
+        return run_gui(data_dir, open_center, at_exit=lambda d: backup_on_exit(DataLayout(d)))
     try:
         if args.command == "verify":
             return cmd_verify(args)
@@ -555,6 +624,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_rotate_key(DataLayout(data_dir))
         if args.command == "issue-receipt":
             return cmd_issue_receipt(args)
+        if args.command == "backup":
+            return cmd_backup(DataLayout(data_dir), args)
+        if args.command == "restore":
+            return cmd_restore(DataLayout(data_dir), args)
         center = open_center(data_dir)
         if args.command == "status":
             return cmd_status(center)

@@ -592,3 +592,4 @@ class Center:
     checklist: Checklist
     registers: Registers
     outbox_store: OutboxStore | None = None  # the report packages made (core/outbox.py)
+    backup_database: Any = None  # core.backup.BackupDatabase: full backups and restore

@@ -144,3 +144,26 @@ def test_rotated_key_keeps_old_packages_verifiable(data: str, tmp_path: Path) ->
 
     old_id = key_id_of(load_public_key(keys / "old.pub"))
     assert "Заменяет" in text and old_id in text.replace(" ", "").replace("\n", "")
+
+
+def test_backup_and_restore_commands(tmp_path: Path) -> None:
+    data = str(tmp_path / "data")
+    assert run("--data-dir", data, "demo", "--photos", "2").returncode == 0
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    saved = run("--data-dir", data, "backup", "--out", str(stick))
+    assert saved.returncode == 0, saved.stderr
+    assert "сохранена и проверена" in saved.stdout
+    (copy,) = stick.iterdir()
+    before = run("--data-dir", data, "status").stdout
+    (tmp_path / "data" / "evidence").rename(tmp_path / "evidence-lost")  # a disaster
+    asked = run("--data-dir", data, "restore", str(copy))
+    assert asked.returncode == 2 and "--yes" in asked.stderr  # no terminal: never silently
+    restored = run("--data-dir", data, "restore", str(copy), "--yes")
+    assert restored.returncode == 0, restored.stderr
+    assert "восстановлены" in restored.stdout and "Прежние данные сохранены" in restored.stdout
+    assert (tmp_path / "data" / "evidence").is_dir()
+    assert run("--data-dir", data, "status").stdout == before
+    copy.write_bytes(copy.read_bytes()[:-100])  # a damaged copy changes nothing
+    broken = run("--data-dir", data, "restore", str(copy), "--yes")
+    assert broken.returncode == 2 and "Данные программы не изменены" in broken.stderr

@@ -76,8 +76,47 @@ def build_main_window(center: Center, data_dir: Path) -> MainWindow:
     return window
 
 
-def run_gui(data_dir: Path, opener: Opener) -> int:
-    from core.logs import setup_logging
+class Session:
+    """The open data folder and its window; after a restore the folder is opened again in a
+    new window (the new one shown before the old one closes: the application never has none)."""
+
+    def __init__(self, opener: Opener, log_dir: Path | None) -> None:
+        self.opener = opener
+        self.log_dir = log_dir
+        self.center: Center | None = None
+        self.window: MainWindow | None = None
+        self.folder: Path | None = None
+
+    def show(self, center: Center, folder: Path) -> MainWindow:
+        window = build_main_window(center, folder)
+        window.log_dir = self.log_dir
+        window.setWindowIcon(app_icon())
+        window.reopen_requested.connect(self.reopen)
+        self.center, self.window, self.folder = center, window, folder
+        window.show()
+        return window
+
+    def reopen(self, folder: object) -> None:
+        old = self.window
+        try:
+            center = self.opener(Path(str(folder)))
+        except TochkaError as exc:
+            QMessageBox.critical(old, "Не удалось открыть данные", describe_error(exc))
+            return
+        self.show(center, Path(str(folder)))
+        if old is not None:
+            old.close()
+            old.deleteLater()
+
+    def close(self) -> None:
+        if self.center is not None:
+            _close(self.center)
+
+
+def run_gui(data_dir: Path, opener: Opener, at_exit: Callable[[Path], object] | None = None) -> int:
+    """The application until its window closes. at_exit(data_dir) runs after the data is
+    closed (main.py passes the automatic database backup)."""
+    from core.logs import log, setup_logging
     from ui.crash_dialog import install_excepthook
 
     log_dir = setup_logging()
@@ -88,9 +127,21 @@ def run_gui(data_dir: Path, opener: Opener) -> int:
         return 2
     center, data_dir = opened
     if center.checklist.profile() is None and not first_run(center.checklist):
+        _close(center)
         return 0
-    window = build_main_window(center, data_dir)
-    window.log_dir = log_dir
-    window.setWindowIcon(app_icon())
-    window.show()
-    return app.exec()
+    session = Session(opener, log_dir)
+    session.show(center, data_dir)
+    code = app.exec()
+    session.close()
+    if at_exit is not None:
+        try:
+            at_exit(session.folder or data_dir)
+        except (TochkaError, OSError) as exc:  # a backup on exit never stops the exit
+            log.warning("backup on exit failed: %s", exc)
+    return code
+
+
+def _close(center: Center) -> None:
+    close = getattr(center.checklist.store, "close", None)
+    if callable(close):
+        close()

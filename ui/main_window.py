@@ -4,9 +4,10 @@ when first opened)."""
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings, QTimer, Slot
+from PySide6.QtCore import QSettings, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -18,7 +19,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core import APP_VERSION
 from core.paths import DataLayout
 from core.registers import Center
 from ui.checklist_view import ChecklistView
@@ -42,6 +42,8 @@ from ui.tasks import TaskRunner
 
 
 class MainWindow(QMainWindow):
+    reopen_requested = Signal(object)  # Path: the data folder to open again (after a restore)
+
     def __init__(
         self, center: Center, runner: TaskRunner, layout: DataLayout, parent: Any = None
     ) -> None:
@@ -68,6 +70,7 @@ class MainWindow(QMainWindow):
         }
         self._register_pages: dict[int, RegisterPage] = {}
         self._center = center
+        self.log_dir: Path | None = None  # set by run_gui: shown in «О программе»
         self.print_view: Any = None
         self.package_view: Any = None
         for _ in range(len(self._page_factories) + 2):  # + «Печать и экспорт», «Отчёт в регион»
@@ -177,6 +180,10 @@ class MainWindow(QMainWindow):
         profile = QAction(self.tr("&Профиль центра…"), self)
         profile.triggered.connect(self.edit_profile)
         file_menu.addAction(profile)
+        backup = QAction(self.tr("&Резервная копия…"), self)
+        backup.setShortcut(QKeySequence("Ctrl+Shift+B"))
+        backup.triggered.connect(self.show_backup)
+        file_menu.addAction(backup)
         file_menu.addSeparator()
         quit_action = QAction(self.tr("В&ыход"), self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
@@ -238,20 +245,38 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def show_about(self) -> None:
-        template = self._checklist.template
-        QMessageBox.about(
-            self,
-            self.tr("О программе"),
-            self.tr(
-                "<b>Точка роста — готовность центра</b><br>Версия %1<br><br>"
-                "Шаблон: %2, версия %3<br>Папка данных: %4<br><br>"
-                "Шрифт PT Sans © ParaType, лицензия ParaType Free Font License."
-            )
-            .replace("%1", APP_VERSION)
-            .replace("%2", template.title)
-            .replace("%3", template.version)
-            .replace("%4", str(self._layout.root)),
+        from ui.about import AboutDialog
+
+        AboutDialog(self._layout.root, self.log_dir, self).exec()
+
+    @Slot()
+    def show_backup(self) -> None:
+        """«Резервная копия»: save one, or restore one — then the data folder is opened anew
+        (run_gui builds a new window on reopen_requested)."""
+        from core.backup import Backups
+        from ui.backup_dialog import BackupDialog
+
+        dialog = BackupDialog(
+            Backups(self._layout, self._center.backup_database),
+            close_data=self._close_data,
+            parent=self,
         )
+        reopen: list[object] = []
+        dialog.restored.connect(reopen.append)
+        dialog.restore_failed.connect(reopen.append)
+        dialog.exec()
+        if reopen:
+            self.reopen_requested.emit(reopen[0])
+
+    def _close_data(self) -> None:
+        """Before a restore replaces the data: every edit saved, every task done, the
+        database closed."""
+        self.checklist_view.flush()
+        self._runner.cancel_all()
+        self._runner.wait_for_all()
+        close = getattr(self._checklist.store, "close", None)
+        if callable(close):
+            close()
 
     def _restore_geometry(self) -> None:
         geometry = QSettings().value("main_window/geometry")
