@@ -51,8 +51,10 @@ class Step:
 
 # Best first. The last step is the smallest a photo may become; a caller that allows less (or
 # wants more) passes its own ladder, e.g. LADDER[:4] to stop at 1024 px.
+# The top step is 2000 px, not 2048: a 12-megapixel 4000×3000 JPEG then decodes at the 1/2 DCT
+# scale (2000×1500) instead of in full — about 4× less memory and decoding time per worker.
 LADDER: tuple[Step, ...] = (
-    Step(2048, 85),
+    Step(2000, 85),
     Step(1600, 82),
     Step(1280, 78),
     Step(1024, 74),
@@ -93,7 +95,7 @@ ORIENTATION = 0x0112
 # notes, serial numbers, thumbnail). Orientation is applied to the pixels, so it is not kept.
 KEPT_MAIN_TAGS = (0x0132,)  # DateTime
 KEPT_EXIF_TAGS = (0x9003, 0x9010, 0x9011)  # DateTimeOriginal, OffsetTime, OffsetTimeOriginal
-# Bicubic, as Image.thumbnail: a 12 MP photo shrinks to 2048 px in about half the time
+# Bicubic, as Image.thumbnail: a 12 MP photo shrinks to 2000 px in about half the time
 # Lanczos takes (0.12 s against 0.26 s here), and the first pass is mostly that resize.
 # reducing_gap first shrinks huge non-JPEG images (a JPEG is already reduced by its DCT scale)
 # by whole factors with a box filter, which is fast and invisible.
@@ -308,6 +310,22 @@ def _bytes_per_pixel(quality: int) -> float:
 Outcome = tuple[Any, ...]
 
 
+def _yield_cpu() -> None:
+    """Photo workers run below normal priority: on a two-core school PC the window (and
+    everything else) stays responsive while both cores shrink photos."""
+    try:
+        if os.name == "nt":
+            import ctypes
+
+            below_normal = 0x4000
+            kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
+            kernel32.SetPriorityClass(kernel32.GetCurrentProcess(), below_normal)
+        else:
+            os.nice(10)
+    except (OSError, AttributeError):
+        pass  # not allowed here: normal priority is fine
+
+
 def _worker_make_jpeg(
     source: str, target: str | None, long_side: int, quality: int, original: bool
 ) -> Outcome:
@@ -409,7 +427,9 @@ def fit_photos(
     if count == 1:
         executor = _InlineExecutor()
     else:
-        executor = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("spawn"))
+        executor = ProcessPoolExecutor(
+            count, mp_context=multiprocessing.get_context("spawn"), initializer=_yield_cpu
+        )
     moved: list[Path] = []
     try:
         search = _Search(

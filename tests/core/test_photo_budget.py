@@ -519,3 +519,18 @@ def test_the_worker_is_importable_by_name_for_spawned_processes(tmp_path: Path) 
         "not_found",
         "",
     )
+
+
+def test_workers_run_below_normal_priority(tmp_path: Path) -> None:
+    """The spawned workers lower their own priority so the GUI keeps the CPU it needs."""
+    import multiprocessing
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    from core import photo_budget
+
+    with ProcessPoolExecutor(
+        1, mp_context=multiprocessing.get_context("spawn"), initializer=photo_budget._yield_cpu
+    ) as pool:
+        worker_nice = pool.submit(os.nice, 0).result()
+    assert worker_nice >= os.nice(0) + 10 or worker_nice == 19
