@@ -127,7 +127,8 @@ def child_export(data: Path) -> None:
                 phases[name] = time.perf_counter() - started
 
     def make(progress: object = None, cancelled: object = None) -> object:
-        return outbox.make("2027-Q2", progress=progress, cancelled=cancelled)  # type: ignore[arg-type]
+        max_size = int(os.environ.get("BENCH_MAX_SIZE", "20000000"))
+        return outbox.make("2027-Q2", max_size=max_size, progress=progress, cancelled=cancelled)  # type: ignore[arg-type]
 
     sampler = TreeSampler()
     sampler.start()
@@ -244,7 +245,15 @@ def main() -> int:
     parser.add_argument("--cache", default="/var/tmp/tochka-bench-package")
     parser.add_argument("--child", choices=["export", "verify"])
     parser.add_argument("rest", nargs="*")
+    parser.add_argument(
+        "--max-size",
+        type=int,
+        default=20_000_000,
+        help="limit per file; 150000000 keeps every photo at the top step (memory per N alone)",
+    )
     args = parser.parse_args()
+    if args.child is None:
+        os.environ["BENCH_MAX_SIZE"] = str(args.max_size)  # the children inherit it
     if args.child == "export":
         child_export(Path(args.rest[0]))
         return 0
@@ -252,7 +261,7 @@ def main() -> int:
         child_verify(args.rest)
         return 0
     print(f"machine: {machine()}")
-    print(f"date: {time.strftime('%Y-%m-%d')}")
+    print(f"date: {time.strftime('%Y-%m-%d')}, limit per file {args.max_size / 1e6:g} MB")
     rows = []
     for photos in args.photos:
         prepared = Path(args.cache) / f"data-{photos}"
