@@ -611,10 +611,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1 if failed or not results else 0
     data_dir = resolve_data_dir(args.data_dir)
     if args.command is None:
+        import os
+
+        from core.paths import DATA_DIR_ENV
         from storage.backup_store import backup_on_exit
         from ui.app import run_gui
 
-        return run_gui(data_dir, open_center, at_exit=lambda d: backup_on_exit(DataLayout(d)))
+        chosen = bool(args.data_dir or os.environ.get(DATA_DIR_ENV))
+        return run_gui(
+            data_dir,
+            open_center,
+            at_exit=lambda d: backup_on_exit(DataLayout(d)),
+            data_dir_chosen=chosen,
+        )
     try:
         if args.command == "verify":
             return cmd_verify(args)

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from core import APP_NAME, APP_VERSION
@@ -97,11 +98,16 @@ class Session:
         return window
 
     def reopen(self, folder: object) -> None:
+        """Open folder in a new window: after a restore, or another data folder chosen. A new
+        folder asks for the profile first; leaving that wizard keeps the old window."""
         old = self.window
         try:
             center = self.opener(Path(str(folder)))
         except TochkaError as exc:
             QMessageBox.critical(old, "Не удалось открыть данные", describe_error(exc))
+            return
+        if center.checklist.profile() is None and not first_run(center.checklist):
+            _close(center)
             return
         self.show(center, Path(str(folder)))
         if old is not None:
@@ -113,15 +119,32 @@ class Session:
             _close(self.center)
 
 
-def run_gui(data_dir: Path, opener: Opener, at_exit: Callable[[Path], object] | None = None) -> int:
+DATA_FOLDER_KEY = "data/folder"  # QSettings: the data folder the director chose in the menu
+
+
+def remembered_data_dir(default: Path) -> Path:
+    value = QSettings().value(DATA_FOLDER_KEY)
+    return Path(str(value)) if value else default
+
+
+def run_gui(
+    data_dir: Path,
+    opener: Opener,
+    at_exit: Callable[[Path], object] | None = None,
+    *,
+    data_dir_chosen: bool = False,
+) -> int:
     """The application until its window closes. at_exit(data_dir) runs after the data is
-    closed (main.py passes the automatic database backup)."""
+    closed (main.py passes the automatic database backup). Without --data-dir or
+    $TOCHKA_DATA_DIR (data_dir_chosen) the folder chosen in «Файл → Папка данных…» is used."""
     from core.logs import log, setup_logging
     from ui.crash_dialog import install_excepthook
 
     log_dir = setup_logging()
     app = make_application()
     install_excepthook(log_dir)
+    if not data_dir_chosen:
+        data_dir = remembered_data_dir(data_dir)
     opened = open_data(data_dir, opener)
     if opened is None:
         return 2

@@ -184,6 +184,9 @@ class MainWindow(QMainWindow):
         backup.setShortcut(QKeySequence("Ctrl+Shift+B"))
         backup.triggered.connect(self.show_backup)
         file_menu.addAction(backup)
+        folder = QAction(self.tr("Папка &данных…"), self)
+        folder.triggered.connect(self.choose_data_folder)
+        file_menu.addAction(folder)
         file_menu.addSeparator()
         quit_action = QAction(self.tr("В&ыход"), self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
@@ -267,6 +270,24 @@ class MainWindow(QMainWindow):
         dialog.exec()
         if reopen:
             self.reopen_requested.emit(reopen[0])
+
+    @Slot()
+    def choose_data_folder(self) -> None:
+        """Another data folder (e.g. on a second disk): remembered for the next starts and
+        opened now in a new window; this one keeps its data untouched."""
+        from PySide6.QtWidgets import QFileDialog
+
+        from ui.app import DATA_FOLDER_KEY
+
+        chosen = QFileDialog.getExistingDirectory(
+            self,
+            self.tr("Папка данных (сейчас: %1)").replace("%1", str(self._layout.root)),
+            str(self._layout.root.parent),
+        )
+        if not chosen or Path(chosen) == self._layout.root:
+            return
+        QSettings().setValue(DATA_FOLDER_KEY, chosen)
+        self.reopen_requested.emit(Path(chosen))
 
     def _close_data(self) -> None:
         """Before a restore replaces the data: every edit saved, every task done, the
