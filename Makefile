@@ -72,3 +72,39 @@ _apt:
 
 clean-venv:
 	rm -rf $(VENV)
+
+# --- the installable application (packaging/README.md) ----------------------------------------
+# `make package`: PyInstaller bundle in dist/tochka-readiness/ and dist/tochka-readiness_*.deb
+# (TARBALL=1: also a .tar.xz of the bundle); `make package-test`: the bundle's self-test, the
+# window under Xvfb (screenshot in screenshots/), the .deb; `make bench-bundle`: sizes, start-up.
+BUNDLE := dist/tochka-readiness
+APP_VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
+DEB := dist/tochka-readiness_$(APP_VERSION)_amd64.deb
+# strip (binutils) for PyInstaller; Xvfb and desktop-file-validate for the checks
+PACKAGE_DEBS := binutils dpkg xvfb desktop-file-utils
+
+.PHONY: package package-test bench-bundle sysdeps-package screenshots
+
+# the user guide's pictures (docs/images/), made by the program on a demo center
+screenshots: sysdeps-run $(VENV)/.runtime-installed
+	QT_QPA_PLATFORM=offscreen $(BIN)/python docs/make_screenshots.py
+
+package: sysdeps-package $(VENV)/.dev-installed
+	rm -rf $(BUNDLE)
+	$(BIN)/pyinstaller --noconfirm --clean --log-level WARN --distpath dist \
+		--workpath build/pyinstaller packaging/tochka.spec
+	$(BIN)/python packaging/linux/build_deb.py --bundle $(BUNDLE) --out dist $(if $(TARBALL),--tarball)
+	@du -sh $(BUNDLE) $(DEB)
+
+package-test: sysdeps-package $(VENV)/.dev-installed
+	@if [ ! -x $(BUNDLE)/tochka-readiness ] || [ ! -f $(DEB) ]; then \
+	  $(MAKE) --no-print-directory package; fi
+	$(BIN)/python packaging/package_test.py --bundle $(BUNDLE) --deb $(DEB)
+
+bench-bundle: sysdeps-package $(VENV)/.dev-installed
+	@if [ ! -x $(BUNDLE)/tochka-readiness ] || [ ! -f $(DEB) ]; then \
+	  $(MAKE) --no-print-directory package; fi
+	$(BIN)/python bench/bundle.py --bundle $(BUNDLE) --deb $(DEB)
+
+sysdeps-package:
+	@$(MAKE) --no-print-directory _apt DEBS="$(QT_DEBS) $(XCB_DEBS) $(PACKAGE_DEBS)"

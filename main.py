@@ -52,7 +52,7 @@ def open_checklist(data_dir: Path) -> Checklist:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="main.py",
+        prog="tochka-readiness" if getattr(sys, "frozen", False) else "main.py",
         description="Готовность центра «Точка роста». Без команды открывается окно программы.",
     )
     parser.add_argument(
