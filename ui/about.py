@@ -67,7 +67,11 @@ class AboutDialog(QDialog):
         licence.setReadOnly(True)
         licence.setPlainText(self.font_licence())
         licence_label = QLabel(
-            self.tr("Шрифты PT Sans и PT Serif (ParaType) — лицензия ParaType Free Font License:")
+            self.tr(
+                "Программа использует Qt и Qt for Python (PySide6) по лицензии GNU LGPL v3 "
+                "(тексты лицензий — в папке программы resources/licenses). Шрифты PT Sans и "
+                "PT Serif (ParaType) — лицензия ParaType Free Font License:"
+            )
         )
         licence_label.setWordWrap(True)
         self.licence = licence
