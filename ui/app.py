@@ -57,9 +57,10 @@ def open_data(data_dir: Path, opener: Opener) -> tuple[Center, Path] | None:
             data_dir = Path(chosen)
 
 
-def first_run(checklist: Checklist) -> bool:
-    """The profile wizard; False when the user leaves it (nothing was saved)."""
-    wizard = FirstRunWizard()
+def first_run(checklist: Checklist, wizard: FirstRunWizard | None = None) -> bool:
+    """The profile wizard; False when the user leaves it (nothing was saved) or asks to
+    restore a backup instead (wizard.restore_wanted)."""
+    wizard = wizard or FirstRunWizard()
     while True:
         if wizard.exec() != FirstRunWizard.DialogCode.Accepted:
             return False
@@ -68,6 +69,42 @@ def first_run(checklist: Checklist) -> bool:
             return True
         except TochkaError as exc:
             QMessageBox.critical(wizard, "Профиль не сохранён", describe_error(exc))
+
+
+def welcome(center: Center, folder: Path, opener: Opener) -> Center | None:
+    """A data folder without a profile: the first-run wizard, or — on a new computer — a
+    restore from a backup. Returns the center to work on (opened again after a restore), or
+    None when the user leaves."""
+    while center.checklist.profile() is None:
+        wizard = FirstRunWizard()
+        if first_run(center.checklist, wizard):
+            return center
+        if not wizard.restore_wanted:
+            _close(center)
+            return None
+        if restore_at_first_run(center, folder):
+            try:
+                center = opener(folder)
+            except TochkaError as exc:
+                QMessageBox.critical(None, "Не удалось открыть данные", describe_error(exc))
+                return None
+    return center
+
+
+def restore_at_first_run(center: Center, folder: Path) -> bool:
+    """The «Резервная копия» dialog over the new, empty data. True when the data was closed
+    for a restore (done or failed): it must be opened again."""
+    from core.backup import Backups
+    from ui.backup_dialog import BackupDialog
+
+    dialog = BackupDialog(
+        Backups(DataLayout(folder), center.backup_database), close_data=lambda: _close(center)
+    )
+    closed: list[object] = []
+    dialog.restored.connect(closed.append)
+    dialog.restore_failed.connect(closed.append)
+    dialog.exec()
+    return bool(closed)
 
 
 def build_main_window(center: Center, data_dir: Path) -> MainWindow:
@@ -106,10 +143,10 @@ class Session:
         except TochkaError as exc:
             QMessageBox.critical(old, "Не удалось открыть данные", describe_error(exc))
             return
-        if center.checklist.profile() is None and not first_run(center.checklist):
-            _close(center)
+        opened = welcome(center, Path(str(folder)), self.opener)
+        if opened is None:
             return
-        self.show(center, Path(str(folder)))
+        self.show(opened, Path(str(folder)))
         if old is not None:
             old.close()
             old.deleteLater()
@@ -149,9 +186,10 @@ def run_gui(
     if opened is None:
         return 2
     center, data_dir = opened
-    if center.checklist.profile() is None and not first_run(center.checklist):
-        _close(center)
+    welcomed = welcome(center, data_dir, opener)
+    if welcomed is None:
         return 0
+    center = welcomed
     session = Session(opener, log_dir)
     session.show(center, data_dir)
     code = app.exec()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QDate, QRegularExpression, Signal, Slot
+from PySide6.QtCore import QDate, QRegularExpression, Qt, Signal, Slot
 from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QDateEdit,
@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMessageBox,
+    QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -214,7 +215,21 @@ class FirstRunWizard(QWizard):
             )
         )
         text.setWordWrap(True)
-        QVBoxLayout(intro).addWidget(text)
+        restore_hint = QLabel(
+            self.tr(
+                "Переносите программу на новый компьютер или восстанавливаете после поломки? "
+                "Восстановите данные из резервной копии — профиль заполнять не нужно."
+            )
+        )
+        restore_hint.setWordWrap(True)
+        self.restore_button = QPushButton(self.tr("&Восстановить из резервной копии…"))
+        self.restore_button.clicked.connect(self._restore_chosen)
+        self.restore_wanted = False
+        intro_layout = QVBoxLayout(intro)
+        intro_layout.addWidget(text)
+        intro_layout.addStretch(1)
+        intro_layout.addWidget(restore_hint)
+        intro_layout.addWidget(self.restore_button, 0, Qt.AlignmentFlag.AlignLeft)
         self.addPage(intro)
         self.addPage(
             _GroupPage(
@@ -246,6 +261,11 @@ class FirstRunWizard(QWizard):
         self.setButtonText(QWizard.WizardButton.CancelButton, self.tr("Отмена"))
         self.resize(640, 460)
 
+    def _restore_chosen(self) -> None:
+        """The wizard closes without a profile; first_run() then offers the restore."""
+        self.restore_wanted = True
+        self.reject()
+
     def accept(self) -> None:
         if self.form.check():
             self.profile_entered.emit(self.form.profile())
@@ -272,6 +292,11 @@ class ProfileDialog(QDialog):
         layout.addWidget(self.form)
         layout.addWidget(buttons)
         self.resize(640, 0)
+
+    def _restore_chosen(self) -> None:
+        """The wizard closes without a profile; first_run() then offers the restore."""
+        self.restore_wanted = True
+        self.reject()
 
     def accept(self) -> None:
         if self.form.check():

@@ -276,3 +276,45 @@ def test_restore_from_the_menu_reopens_the_data_in_a_new_window(
     assert second.isVisible()
     assert second._checklist.state(code).comment != "Внесено после копии"
     session.close()
+
+
+def test_a_new_computer_restores_from_the_first_run_wizard(
+    qtbot, app, data: Path, tmp_path: Path, monkeypatch, boxes
+) -> None:
+    """A new, empty data folder: «Восстановить из резервной копии…» on the wizard's first page
+    restores the copy, and the program goes on with the school's data — no profile typed."""
+    from main import open_center
+    from ui.app import welcome
+    from ui.profile_form import FirstRunWizard
+
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    old_pc = open_center(data)
+    backup = Backups(DataLayout(data), SqliteBackupDatabase()).save(stick)
+    school = old_pc.checklist.profile()
+    old_pc.checklist.store.close()  # type: ignore[attr-defined]
+
+    def wizard_exec(wizard: FirstRunWizard) -> int:
+        wizard.restore_button.click()
+        return int(FirstRunWizard.DialogCode.Rejected.value)
+
+    def dialog_exec(dialog: BackupDialog) -> int:
+        choose_file(monkeypatch, backup.path)
+        with qtbot.waitSignal(dialog.restored, timeout=30000):
+            dialog.restore_button.click()
+        return 0
+
+    monkeypatch.setattr(FirstRunWizard, "exec", wizard_exec)
+    monkeypatch.setattr(BackupDialog, "exec", dialog_exec)
+    new_pc = tmp_path / "новый компьютер"
+    center = welcome(open_center(new_pc), new_pc, open_center)
+    assert center is not None
+    try:
+        assert center.checklist.profile() == school
+        photos = sorted(p.name for p in (data / "evidence").rglob("*") if p.is_file())
+        assert (
+            photos
+            and sorted(p.name for p in (new_pc / "evidence").rglob("*") if p.is_file()) == photos
+        )
+    finally:
+        center.checklist.store.close()  # type: ignore[attr-defined]

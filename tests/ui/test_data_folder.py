@@ -31,7 +31,7 @@ def test_another_data_folder_opens_and_is_remembered(
     )
     wizard_runs: list[Path] = []
 
-    def fill_profile(opened_checklist) -> bool:  # the wizard, as a director fills it in
+    def fill_profile(opened_checklist, _wizard=None) -> bool:  # as a director fills it in
         wizard_runs.append(other)
         opened_checklist.save_profile(profile)
         return True
@@ -66,7 +66,7 @@ def test_leaving_the_wizard_keeps_the_old_window(
     monkeypatch.setattr(
         QFileDialog, "getExistingDirectory", staticmethod(lambda *a, **k: str(empty))
     )
-    monkeypatch.setattr(app_module, "first_run", lambda _checklist: False)
+    monkeypatch.setattr(app_module, "first_run", lambda _checklist, _wizard=None: False)
     first.choose_data_folder()
     assert session.window is first and first.isVisible()
     session.close()
