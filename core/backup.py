@@ -48,6 +48,7 @@ from typing import Any, Protocol
 
 from core import APP_VERSION
 from core.errors import CancelledError, StorageError
+from core.files import DISK_FULL, READ_ONLY, fsync_dir
 from core.paths import DataLayout
 
 Progress = Callable[[int, int], None]
@@ -87,8 +88,6 @@ _WINDOWS_FORBIDDEN = re.compile(r'[<>:"|?*\\\x00-\x1f]')
 _WINDOWS_RESERVED = frozenset(
     {"con", "prn", "aux", "nul"} | {f"com{n}" for n in range(10)} | {f"lpt{n}" for n in range(10)}
 )
-_DISK_FULL = {errno.ENOSPC, errno.EDQUOT}
-_READ_ONLY = {errno.EROFS, errno.EACCES, errno.EPERM}
 _GONE = {errno.ENOENT, errno.ENODEV, errno.EIO, errno.ENXIO, errno.ESTALE}
 # Windows: not ready, no such device, device not connected, hardware error, I/O device error
 _GONE_WINERRORS = {21, 55, 483, 1117, 1167}
@@ -460,7 +459,7 @@ def _write_verified_zip(
             os.replace(temp, final)
         except OSError as exc:
             raise _destination_error(folder, exc) from exc
-        _fsync_dir(folder)
+        fsync_dir(folder)
         return final, manifest
     except BaseException:
         _unlink_quietly(temp)
@@ -891,7 +890,7 @@ def _extract(
             if revision not in known:
                 raise StorageError(zip_path, "backup_too_new", manifest.app_version)
     for folder in sorted(folders, key=lambda p: len(p.parts), reverse=True):
-        _fsync_dir(folder)
+        fsync_dir(folder)
 
 
 def _extract_one(
@@ -990,7 +989,7 @@ def _swap(layout: DataLayout, job: Path, database: BackupDatabase, meter: _Meter
         for name in plan["new"]:
             _rename(staging / name, root / name)
             meter.add(1)
-        _fsync_dir(root)
+        fsync_dir(root)
         problems = database.integrity_errors(layout.database, quick=True)
         if problems:
             raise StorageError(layout.database, "backup_db_damaged", problems[0])
@@ -1014,7 +1013,7 @@ def _roll_back(root: Path, job: Path, plan: dict[str, list[str]]) -> None:
     for name in plan.get("old", []):
         if os.path.lexists(aside / name) and not os.path.lexists(root / name):
             _rename(aside / name, root / name)
-    _fsync_dir(root)
+    fsync_dir(root)
     _discard_job(job)
 
 
@@ -1025,7 +1024,7 @@ def _discard_job(job: Path) -> None:
         (job / "plan.json").unlink(missing_ok=True)
     except OSError:
         return  # left whole: recovery at the next start decides from the plan
-    _fsync_dir(job)
+    fsync_dir(job)
     _remove_tree(job)
 
 
@@ -1099,13 +1098,13 @@ def _is_gone(exc: OSError) -> bool:
 
 def _destination_error(folder: Path, exc: OSError) -> StorageError:
     """A failure writing to the chosen folder or stick."""
-    if exc.errno in _DISK_FULL:
+    if exc.errno in DISK_FULL:
         return StorageError(folder, "disk_full")
     if exc.errno == errno.EFBIG:
         return StorageError(folder, "backup_too_big_for_drive")
     if _is_gone(exc):
         return StorageError(folder, "backup_device_gone", exc.strerror or "")
-    if exc.errno in _READ_ONLY:
+    if exc.errno in READ_ONLY:
         return StorageError(folder, "read_only", exc.strerror or "")
     return StorageError(folder, "io_error", exc.strerror or str(exc))
 
@@ -1124,11 +1123,11 @@ def _rename(source: Path, target: Path) -> None:
 
 def _local_error(path: Path, exc: OSError) -> StorageError:
     """A failure in the data folder itself."""
-    if exc.errno in _DISK_FULL:
+    if exc.errno in DISK_FULL:
         return StorageError(path, "disk_full")
     if getattr(exc, "winerror", None) in _SHARING_WINERRORS:
         return StorageError(path, "locked")
-    if exc.errno in _READ_ONLY:
+    if exc.errno in READ_ONLY:
         return StorageError(path, "read_only", exc.strerror or "")
     return StorageError(path, "io_error", exc.strerror or str(exc))
 
@@ -1152,7 +1151,7 @@ def _write_json_atomically(path: Path, document: Any) -> None:
     except BaseException:
         _unlink_quietly(temp)
         raise
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
 def _unlink_quietly(path: Path) -> None:
@@ -1174,16 +1173,3 @@ def _remove_tree(folder: Path) -> None:
 
     if os.path.lexists(folder):
         shutil.rmtree(folder, onerror=make_writable_and_retry)
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return  # not possible on every system (Windows); the renames are already done
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

@@ -5,13 +5,13 @@ becomes «~» so the user name does not travel."""
 from __future__ import annotations
 
 import datetime as dt
-import errno
 import json
 import os
 import zipfile
 from pathlib import Path
 
 from core.errors import StorageError
+from core.files import DISK_FULL
 from core.logs import log_files, versions
 
 
@@ -41,6 +41,6 @@ def write_crash_report(out: Path, traceback_text: str, log_dir: Path | None) -> 
         os.replace(temp, out)
     except OSError as exc:
         temp.unlink(missing_ok=True)
-        problem = "disk_full" if exc.errno in (errno.ENOSPC, errno.EDQUOT) else "io_error"
+        problem = "disk_full" if exc.errno in DISK_FULL else "io_error"
         raise StorageError(out, problem, exc.strerror or str(exc)) from exc
     return out

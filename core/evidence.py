@@ -7,14 +7,14 @@ what we keep, and a source that vanishes or changes half-way never leaves a half
 from __future__ import annotations
 
 import datetime as dt
-import errno
 import hashlib
 import os
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.errors import EvidenceError, StorageError
+from core.errors import EvidenceError
+from core.files import storage_error
 from core.model import EvidenceKind
 
 CHUNK = 1 << 20
@@ -71,7 +71,7 @@ class EvidenceFolder:
         try:
             tmp_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise _storage_error(self.root, exc) from None
+            raise storage_error(self.root, exc) from None
         tmp = tmp_dir / f"{uuid.uuid4().hex}.part"
         try:
             sha, size = _copy_and_hash(source, tmp)
@@ -105,7 +105,7 @@ def _copy_and_hash(source: Path, target: Path) -> tuple[str, int]:
         try:
             dst = target.open("wb")
         except OSError as exc:
-            raise _storage_error(target.parent, exc) from None
+            raise storage_error(target.parent, exc) from None
         with dst:
             while True:
                 try:
@@ -119,12 +119,12 @@ def _copy_and_hash(source: Path, target: Path) -> tuple[str, int]:
                 try:
                     dst.write(chunk)
                 except OSError as exc:
-                    raise _storage_error(target.parent, exc) from None
+                    raise storage_error(target.parent, exc) from None
             try:
                 dst.flush()
                 os.fsync(dst.fileno())
             except OSError as exc:
-                raise _storage_error(target.parent, exc) from None
+                raise storage_error(target.parent, exc) from None
     if not source.exists():
         # the file went away while we read it: what we have may be incomplete
         raise EvidenceError(source, "vanished")
@@ -188,11 +188,3 @@ def _make_read_only(path: Path) -> None:
         path.chmod(0o444)
     except OSError:
         pass  # a file system without permissions (FAT on a stick) still keeps the file
-
-
-def _storage_error(path: Path, exc: OSError) -> StorageError:
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return StorageError(path, "disk_full")
-    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return StorageError(path, "read_only")
-    return StorageError(path, "io_error", exc.strerror or str(exc))

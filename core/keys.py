@@ -13,17 +13,16 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
-import errno
 import hashlib
 import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import minisign  # type: ignore[import-untyped]
 
 from core.errors import KeyFileError, StorageError
+from core.files import fsync_dir, write_atomically
 from core.paths import DataLayout
 
 SECRET_KEY_NAME = "school.key"
@@ -186,7 +185,7 @@ def export_public_key(layout: DataLayout, out: Path, passphrase: str | None = No
         public = load_public_key(pub_path)
     else:
         public = load_or_create_key(layout, passphrase).public
-    _write_atomically(out, public_key_text(public).encode("ascii"), mode=0o644)
+    write_atomically(out, public_key_text(public).encode("ascii"), mode=0o644)
     return format_key_id(bytes(public._keynum_pk.key_id))
 
 
@@ -217,12 +216,12 @@ def rotate_key(
     if old_public is not None:
         retired_path = folder / RETIRED_DIR / f"{key_id_of(old_public)}.pub"
         text = _pub_file_text(old_public, old_created, retired=today)
-        _write_atomically(retired_path, text.encode("ascii"), 0o644)
+        write_atomically(retired_path, text.encode("ascii"), 0o644)
     next_public = folder / NEXT_PUBLIC_NAME
     try:
         text = _pub_file_text(pair.public_key, today)
-        _write_atomically(next_public, text.encode("ascii"), 0o644)
-        _write_atomically(folder / NEXT_SECRET_NAME, bytes(pair.secret_key) + b"\n", 0o600)
+        write_atomically(next_public, text.encode("ascii"), 0o644)
+        write_atomically(folder / NEXT_SECRET_NAME, bytes(pair.secret_key) + b"\n", 0o600)
     except StorageError:
         next_public.unlink(missing_ok=True)  # before the point of no return: the old key stays
         raise
@@ -250,13 +249,13 @@ def _finish_rotation(folder: Path) -> None:
             retired_path = folder / RETIRED_DIR / f"{key_id_of(old_public)}.pub"
             if not retired_path.exists():
                 text = _pub_file_text(old_public, old_created, retired=dt.date.today())
-                _write_atomically(retired_path, text.encode("ascii"), 0o644)
+                write_atomically(retired_path, text.encode("ascii"), 0o644)
     if secret_path.exists() and secret_path.read_bytes() != next_secret.read_bytes():
         _shred(secret_path)
     if next_public.exists():
         _replace(next_public, public_path)
     _replace(next_secret, secret_path)
-    _fsync_dir(folder)
+    fsync_dir(folder)
 
 
 def _current_public(folder: Path) -> tuple[minisign.PublicKey | None, dt.date | None]:
@@ -351,8 +350,8 @@ def _create_key(folder: Path, passphrase: str | None, today: dt.date) -> None:
         pair.secret_key.encrypt(passphrase)
     # the public file first: a crash between the two leaves no secret without its public half
     text = _pub_file_text(pair.public_key, today)
-    _write_atomically(folder / PUBLIC_KEY_NAME, text.encode("ascii"), 0o644)
-    _write_atomically(folder / SECRET_KEY_NAME, bytes(pair.secret_key) + b"\n", 0o600)
+    write_atomically(folder / PUBLIC_KEY_NAME, text.encode("ascii"), 0o644)
+    write_atomically(folder / SECRET_KEY_NAME, bytes(pair.secret_key) + b"\n", 0o600)
 
 
 # --- the region's registry of school keys -------------------------------------------------------
@@ -433,30 +432,6 @@ def _read_registry_file(path: Path) -> list[RegistryEntry]:
 # --- files ----------------------------------------------------------------------------------------
 
 
-def _write_atomically(path: Path, data: bytes, mode: int) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise _storage_error(path, exc) from exc
-    try:
-        os.fchmod(fd, mode)  # before any byte is written: a secret is never world-readable
-        with os.fdopen(fd, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temp, path)
-    except OSError as exc:
-        Path(temp).unlink(missing_ok=True)
-        raise _storage_error(path, exc) from exc
-
-
-def _storage_error(path: Path, exc: OSError) -> StorageError:
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return StorageError(path, "disk_full")
-    return StorageError(path, "io_error", str(exc))
-
-
 def _replace(source: Path, target: Path) -> None:
     try:
         os.replace(source, target)
@@ -477,16 +452,3 @@ def _shred(path: Path) -> None:
         path.unlink()
     except OSError as exc:
         raise StorageError(path, "io_error", str(exc)) from exc
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return  # not possible on every system (Windows); the renames are already done
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

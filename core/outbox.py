@@ -20,22 +20,20 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import PackageError, StorageError
+from core.files import fsync_dir, sha256_of, storage_error
 from core.model import EvidenceKind, OutboxPackage, PackagePart
 from core.package import (
     DEFAULT_MAX_SIZE,
     PackageRequest,
     build_package,
-    fsync_dir,
     normalize_period,
     period_as_of,
-    sha256_of,
 )
 from core.paths import DataLayout
 from core.registers import Center
 from core.store import OutboxStore
 
 Progress = Callable[[int, int], None]
-DISK_FULL = {errno.ENOSPC, errno.EDQUOT}
 BUILDING_PREFIX = ".building-"
 
 
@@ -481,10 +479,7 @@ def _copy_atomically(source: Path, target: Path) -> Path:
 
 
 def _storage_error(path: Path, exc: OSError) -> StorageError:
-    if exc.errno in DISK_FULL:
-        return StorageError(path, "disk_full")
-    if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
-        return StorageError(path, "read_only", exc.strerror or "")
+    """As core.files.storage_error, and a drive that went away (a stick pulled out)."""
     if exc.errno in (errno.ENOENT, errno.ENODEV, errno.EIO, errno.ENXIO):
         return StorageError(path, "device_gone", exc.strerror or "")
-    return StorageError(path, "io_error", exc.strerror or str(exc))
+    return storage_error(path, exc)

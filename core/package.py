@@ -8,8 +8,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
-import errno
-import hashlib
 import json
 import os
 import re
@@ -33,6 +31,7 @@ from core.errors import (
     StorageError,
     ValidationError,
 )
+from core.files import DISK_FULL, fsync_dir, sha256_of
 from core.keys import SchoolKey, load_or_create_key
 from core.model import EvidenceKind, HistoryEntry
 from core.paths import DataLayout
@@ -45,7 +44,6 @@ SIGNATURE_FILE = TAG_MANIFEST + ".minisig"
 REPORT_JSON = "report.json"
 DEFAULT_MAX_SIZE = 20 * 1000 * 1000  # «20 МБ», as mail services count
 MIN_MAX_SIZE = 1 * 1000 * 1000
-DISK_FULL = {errno.ENOSPC, errno.EDQUOT}
 # What one part may hold besides its payload: bag tag files, the signature, ZIP headers. The
 # per-file figure covers two manifest lines and the ZIP's local and central headers.
 PART_OVERHEAD = 64 * 1024
@@ -604,14 +602,6 @@ def _sign(key: SchoolKey, tag_manifest: Path, trusted_comment: str) -> None:
     tag_manifest.with_name(SIGNATURE_FILE).write_bytes(bytes(signature) + b"\n")
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _write_zip_atomically(
     bag_dir: Path, bag_name: str, out: Path, stamp: dt.datetime
 ) -> tuple[int, str]:
@@ -643,16 +633,3 @@ def _write_zip_atomically(
         raise
     fsync_dir(out.parent)
     return out.stat().st_size, sha256_of(out)
-
-
-def fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return  # not possible on every system (Windows); the rename is already done
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from core.files import sha256_of
 from core.keys import format_key_id
-from core.package import REPORT_JSON, SIGNATURE_FILE, TAG_MANIFEST, report_problems, sha256_of
+from core.package import REPORT_JSON, SIGNATURE_FILE, TAG_MANIFEST, report_problems
 
 # An archive that unpacks to more than this, or holds more entries, is refused unread.
 MAX_UNPACKED_BYTES = 2 << 30

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import errno
 import functools
 import os
 import tempfile
@@ -48,6 +47,7 @@ from reportlab.platypus import (  # type: ignore[import-untyped]
 
 from core import APP_VERSION
 from core.errors import CancelledError, DocumentError, StorageError
+from core.files import fsync_dir, storage_problem
 from core.model import CenterProfile, EquipmentUnit, EvidenceKind, ItemStatus, Room, UnitStatus
 from core.readiness import CLOSED_STATUSES
 from core.registers import BrandItem, IndicatorRow, PositionView
@@ -105,8 +105,6 @@ OVERDUE = '<font color="#C00000"><b>просрочено</b></font>'
 NBSP = "\u00a0"
 CREATOR = f"Готовность центра «Точка роста» {APP_VERSION}"
 
-DISK_FULL = {errno.ENOSPC, errno.EDQUOT}
-READ_ONLY = {errno.EACCES, errno.EROFS, errno.EPERM}
 
 _fonts_lock = threading.Lock()
 _fonts_registered = False
@@ -142,14 +140,6 @@ def register_fonts() -> None:
 # --- writing a file safely ---------------------------------------------------------------
 
 
-def _storage_problem(exc: OSError) -> str:
-    if exc.errno in DISK_FULL:
-        return "disk_full"
-    if exc.errno in READ_ONLY:
-        return "read_only"
-    return "io_error"
-
-
 def _write(out: Path | BinaryIO, make: Callable[[BinaryIO], int]) -> int:
     """Stream: write into it. Path: write a temporary file beside it, fsync, then replace the
     target, so a failure or a cancel leaves any existing file untouched and no partial file."""
@@ -165,16 +155,11 @@ def _write(out: Path | BinaryIO, make: Callable[[BinaryIO], int]) -> int:
                 os.fsync(stream.fileno())
             os.replace(tmp, target)
         except OSError as exc:
-            raise StorageError(target, _storage_problem(exc), exc.strerror or str(exc)) from exc
+            raise StorageError(target, storage_problem(exc), exc.strerror or str(exc)) from exc
     finally:
         with contextlib.suppress(OSError):
             tmp.unlink(missing_ok=True)
-    with contextlib.suppress(OSError):  # the rename itself survives a power cut
-        fd = os.open(target.parent, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+    fsync_dir(target.parent)  # the rename itself survives a power cut
     return pages
 
 

@@ -14,7 +14,6 @@ multiprocessing.freeze_support() first thing in main."""
 
 from __future__ import annotations
 
-import errno
 import io
 import multiprocessing
 import os
@@ -30,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from core.errors import CancelledError, EvidenceError, StorageError
+from core.files import DISK_FULL
 
 if TYPE_CHECKING:
     from PIL import Image as PILImage
@@ -258,7 +258,7 @@ def _write_atomically(target: Path, data: bytes) -> None:
 
 
 def _storage_error(path: Path, exc: OSError) -> StorageError:
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+    if exc.errno in DISK_FULL:
         return StorageError(path, "disk_full")
     return StorageError(path, "io_error", exc.strerror or str(exc))
 

@@ -6,7 +6,6 @@ key signed it (read_receipt) and matches it to its own outbox record (receipt_ma
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import io
 import json
 import re
@@ -22,7 +21,8 @@ from typing import Any
 import minisign  # type: ignore[import-untyped]
 
 from core.errors import KeyFileError, PackageError, ReceiptError, ValidationError
-from core.keys import _write_atomically, format_key_id, key_id_of, parse_public_key
+from core.files import sha256_of, write_atomically
+from core.keys import format_key_id, key_id_of, parse_public_key
 
 __all__ = [
     "RECEIPT_FORMAT",
@@ -156,7 +156,7 @@ def issue_receipt(
         "period": package["period"],
         "sequence": package["sequence"],
         "parts": [
-            {"name": path.name, "sha256": _sha256_of(path), "size": path.stat().st_size}
+            {"name": path.name, "sha256": sha256_of(path), "size": path.stat().st_size}
             for path in package["parts"]
         ],
         "received_at": received_at.isoformat(),
@@ -195,7 +195,7 @@ def pack_receipt(receipt_json: bytes, signature: bytes, out: Path) -> None:
             info.external_attr = (stat.S_IFREG | 0o644) << 16
             info.compress_type = zipfile.ZIP_STORED
             archive.writestr(info, data)
-    _write_atomically(out, buffer.getvalue(), 0o644)
+    write_atomically(out, buffer.getvalue(), 0o644)
 
 
 def _operator_secret(key: minisign.SecretKey | Path, passphrase: str | None) -> Any:
@@ -312,14 +312,6 @@ def _parse_bag_info(text: str) -> dict[str, str]:
             continue
         info[label] = value.strip()
     return info
-
-
-def _sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 # --- reading (the school's side) ----------------------------------------------------------------

@@ -15,7 +15,6 @@ text: an ИНН keeps its leading zeros, a comment starting with «=» never bec
 from __future__ import annotations
 
 import datetime as dt
-import errno
 import os
 import re
 import secrets
@@ -25,7 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from core.errors import CancelledError, StorageError
+from core.errors import CancelledError
+from core.files import storage_error
 from core.report_data import ReportSnapshot
 from core.wording import (
     DISCREPANCY_TEXT,
@@ -454,7 +454,7 @@ def write_workbook(
         check_cancelled()
         _save_replacing(workbook, out)
     except OSError as exc:
-        raise _storage_error(out, exc) from exc
+        raise storage_error(out, exc) from exc
     finally:
         _discard_sheet_files(workbook)
     if progress is not None:
@@ -586,11 +586,3 @@ def _discard_sheet_files(workbook: Any) -> None:
             os.remove(writer.out)
         except OSError:
             pass  # already removed by a successful save
-
-
-def _storage_error(out: Path, exc: OSError) -> StorageError:
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return StorageError(out, "disk_full")
-    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return StorageError(out, "read_only")
-    return StorageError(out, "io_error", exc.strerror or str(exc))

@@ -184,7 +184,7 @@ def crash_at(monkeypatch: pytest.MonkeyPatch, step: int) -> Callable[[], int]:
 
         return wrapper
 
-    monkeypatch.setattr(keys, "_write_atomically", counting(keys._write_atomically))
+    monkeypatch.setattr(keys, "write_atomically", counting(keys.write_atomically))
     monkeypatch.setattr(keys, "_shred", counting(keys._shred))
     monkeypatch.setattr(keys, "_replace", counting(keys._replace))
     return lambda: count
