@@ -17,6 +17,7 @@ from core.registers import Center, Registers
 
 if TYPE_CHECKING:
     from core.backup import Backups
+    from core.mail import SmtpSettings
     from core.outbox import Outbox
 from core.template import load_default_template
 
@@ -156,8 +157,8 @@ PACKAGE_STATUS = {
 
 
 def key_passphrase() -> str | None:
-    """The signing key's passphrase: $TOCHKA_KEY_PASSPHRASE, else asked when a person is at
-    the terminal, else none (an encrypted key then fails with a clear message)."""
+    """The signing key's passphrase from $TOCHKA_KEY_PASSPHRASE, else none (an encrypted key
+    then fails with a message that names the variable)."""
     import os
 
     if os.environ.get("TOCHKA_KEY_PASSPHRASE"):
@@ -188,9 +189,6 @@ def cmd_package(center: Center, layout: DataLayout, args: argparse.Namespace) ->
 
         raise StorageError(out, "folder_missing")
 
-    def progress(done: int, total: int) -> None:
-        print(f"\r  готово {done * 100 // max(total, 1)} %", end="", file=sys.stderr, flush=True)
-
     estimate = outbox.estimate(max_size)
     print(
         f"Примерно {format_size(estimate.total)}: фото {estimate.photo_count} "
@@ -206,7 +204,7 @@ def cmd_package(center: Center, layout: DataLayout, args: argparse.Namespace) ->
         args.period or args.as_of,
         max_size=max_size,
         passphrase=key_passphrase(),
-        progress=progress if sys.stderr.isatty() else None,
+        progress=_percent if sys.stderr.isatty() else None,
     )
     written = outbox.write_to(package, out)
     print(f"Пакет № {package.sequence} за {package.period} сделан и записан в {out}:")
@@ -295,22 +293,22 @@ def cmd_rotate_key(layout: DataLayout) -> int:
     return 0
 
 
-def smtp_password(settings: object, interactive: bool = True) -> str | None:
+def smtp_password(settings: SmtpSettings) -> str | None:
     """The SMTP password: the system keyring, else $TOCHKA_SMTP_PASSWORD, else asked."""
     import getpass
     import os
 
     from core.credentials import load_password
 
-    key = getattr(settings, "credential_key", "")
-    if not getattr(settings, "login", ""):
+    key = settings.credential_key
+    if not settings.login:
         return None
     stored = load_password(key)
     if stored:
         return stored
     if os.environ.get("TOCHKA_SMTP_PASSWORD"):
         return os.environ["TOCHKA_SMTP_PASSWORD"]
-    if interactive and sys.stdin.isatty():
+    if sys.stdin.isatty():
         return getpass.getpass(f"Пароль почты {key}: ")
     from core.errors import MailError
 

@@ -400,34 +400,27 @@ class _PieceSending:
             if self.on_piece is not None:
                 self.on_piece(len(piece), last)
 
-    def _end_data(self) -> None:
-        self._in_data = False
-        if self.sock is not None:
-            self.sock.settimeout(self.timeout)
+    # smtplib.SMTP(_SSL) comes after this class in the bases: super() reaches its methods
+    def send(self, s: ReadableBuffer | str) -> None:
+        self._send_in_pieces(super().send, s)  # type: ignore[misc]
+
+    def data(self, msg: ReadableBuffer | str) -> tuple[int, bytes]:
+        self._in_data = True
+        try:
+            reply: tuple[int, bytes] = super().data(msg)  # type: ignore[misc]
+            return reply
+        finally:
+            self._in_data = False
+            if self.sock is not None:
+                self.sock.settimeout(self.timeout)
 
 
 class _Session(_PieceSending, smtplib.SMTP):
-    def send(self, s: ReadableBuffer | str) -> None:
-        self._send_in_pieces(super().send, s)
-
-    def data(self, msg: ReadableBuffer | str) -> tuple[int, bytes]:
-        self._in_data = True
-        try:
-            return super().data(msg)
-        finally:
-            self._end_data()
+    pass
 
 
 class _SslSession(_PieceSending, smtplib.SMTP_SSL):
-    def send(self, s: ReadableBuffer | str) -> None:
-        self._send_in_pieces(super().send, s)
-
-    def data(self, msg: ReadableBuffer | str) -> tuple[int, bytes]:
-        self._in_data = True
-        try:
-            return super().data(msg)
-        finally:
-            self._end_data()
+    pass
 
 
 def _open_session(

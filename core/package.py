@@ -33,7 +33,7 @@ from core.errors import (
 )
 from core.files import DISK_FULL, fsync_dir, sha256_of
 from core.keys import SchoolKey, load_or_create_key
-from core.model import EvidenceKind, HistoryEntry
+from core.model import EvidenceKind
 from core.paths import DataLayout
 from core.registers import Center
 from core.report_data import EvidenceRef, ReportSnapshot, take_snapshot
@@ -200,7 +200,7 @@ def build_package(
             report_size = len(_dump_json(draft).encode()) + 16 * 1024
             first_part_fixed = sum(p.size for p in fixed) + report_size
             capacity = request.max_size - PART_OVERHEAD
-            _refuse_too_big(fixed, documents, photos, first_part_fixed, capacity)
+            _refuse_too_big(fixed, documents, first_part_fixed, capacity)
             budget = (
                 capacity
                 - first_part_fixed
@@ -326,7 +326,6 @@ def _evidence_payload(snapshot: ReportSnapshot) -> tuple[list[_Payload], list[_P
 def _refuse_too_big(
     fixed: Sequence[_Payload],
     documents: Sequence[_Payload],
-    photos: Sequence[_Payload],
     first_part_fixed: int,
     capacity: int,
 ) -> None:
@@ -338,7 +337,6 @@ def _refuse_too_big(
         if document.size + FILE_OVERHEAD > capacity:
             assert document.ref is not None
             raise PackageError("file_too_big", document.ref.original_name)
-    del photos  # a photo always shrinks below any allowed limit
 
 
 def _assign_parts(evidence: list[_Payload], capacity: int, first_part_fixed: int) -> int:
@@ -488,7 +486,7 @@ def _lay_out(bag_dir: Path, files: Sequence[_Payload]) -> int:
 def _write_audit(center: Center, path: Path, since: dt.datetime | None) -> int:
     """audit.jsonl: the history recorded after the previous package (all of it for the
     first). Returns the number of entries."""
-    entries = history_since(center, since)
+    entries = center.checklist.store.history_since(since)
     with path.open("w", encoding="utf-8") as stream:
         for h in entries:
             line = {
@@ -501,10 +499,6 @@ def _write_audit(center: Center, path: Path, since: dt.datetime | None) -> int:
             }
             stream.write(json.dumps(line, ensure_ascii=False, sort_keys=True) + "\n")
     return len(entries)
-
-
-def history_since(center: Center, since: dt.datetime | None) -> list[HistoryEntry]:
-    return center.checklist.store.history_since(since)
 
 
 def _write_documents(
