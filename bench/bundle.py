@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -32,30 +31,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "packaging"))
 
+from common import machine  # noqa: E402  (bench/common.py)
 from xvfb_tools import Display, xvfb  # noqa: E402
 
 APP = "tochka-readiness"
 TITLE = "Точка роста — готовность центра"
 DROP_CACHES = Path("/proc/sys/vm/drop_caches")
-
-
-def machine() -> str:
-    cpu = "unknown CPU"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    distro = ""
-    try:
-        for line in Path("/etc/os-release").read_text().splitlines():
-            if line.startswith("PRETTY_NAME="):
-                distro = line.split("=", 1)[1].strip('"')
-    except OSError:
-        pass
-    return (
-        f"{cpu}, {os.cpu_count()} cores, {distro}, Linux {platform.release()}, "
-        f"glibc {platform.libc_ver()[1]}"
-    )
 
 
 def du_bytes(folder: Path) -> int:

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from common import machine  # bench/common.py: run as `python bench/<name>.py`
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,18 +35,6 @@ def run_measured(args: list[str]) -> tuple[float, float]:
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(process.stderr.read().decode() if process.stderr else "failed")
     return elapsed, usage.ru_maxrss / 1024  # ru_maxrss is in KiB on Linux
-
-
-def machine() -> str:
-    cpu = "unknown CPU"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    return (
-        f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, "
-        f"Python {platform.python_version()}"
-    )
 
 
 def main() -> int:

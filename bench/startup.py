@@ -11,13 +11,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from common import machine  # bench/common.py: run as `python bench/<name>.py`
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,6 +27,7 @@ import json, sys, time
 sys.path.insert(0, {root!r})
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QMainWindow
+
 
 mode, data_dir = sys.argv[1], sys.argv[2]
 app = QApplication.instance() or QApplication(["bench"])
@@ -81,19 +83,6 @@ def run_child(mode: str, data_dir: Path) -> dict[str, float]:
             data = json.loads(line.removeprefix("RESULT "))
             return {"seconds": data["shown_at"] - started, "rss_mb": data["rss_mb"]}
     raise RuntimeError(f"{mode} run failed:\n{result.stdout}\n{result.stderr}")
-
-
-def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    system = f"{platform.system()} {platform.release()}"
-    return f"{cpu}, {os.cpu_count()} cores, {system}, Python {platform.python_version()}"
 
 
 def main() -> int:

@@ -27,7 +27,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
 import random
 import sqlite3
 import statistics
@@ -38,6 +37,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from common import machine  # bench/common.py: run as `python bench/<name>.py`
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_MS = 100.0
@@ -334,29 +335,6 @@ def run_child(
 
 
 # --- the report ----------------------------------------------------------------------------
-def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    system = f"{platform.system()} {platform.release()}"
-    try:
-        for line in Path("/etc/os-release").read_text().splitlines():
-            if line.startswith("PRETTY_NAME="):
-                system = f"{line.split('=', 1)[1].strip(chr(34))}, {system}"
-    except OSError:
-        pass
-    try:
-        from importlib.metadata import version
-
-        qt = f", PySide6 {version('PySide6-Essentials')}"
-    except Exception:
-        qt = ""
-    return f"{cpu}, {os.cpu_count()} cores, {system}, Python {platform.python_version()}{qt}"
 
 
 def fmt(ms: float) -> str:
