@@ -8,6 +8,7 @@ import random
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -147,3 +148,33 @@ def system_temp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(folder))
     return folder
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[..., int]]:
+    """Start a real aiosmtpd server on 127.0.0.1 with the given handler and SMTP options
+    (port= to start one where a test expects it); returns its port. Stopped when the test
+    ends."""
+    from aiosmtpd.controller import Controller
+
+    from tests.smtp_server import free_port
+
+    controllers: list[Controller] = []
+
+    def start(handler: object, port: int | None = None, **options: Any) -> int:
+        port = port or free_port()
+        controller = Controller(
+            handler,
+            hostname="127.0.0.1",
+            port=port,
+            server_hostname="mail.test",
+            ready_timeout=5.0,
+            **options,
+        )
+        controller.start()
+        controllers.append(controller)
+        return port
+
+    yield start
+    for controller in controllers:
+        controller.stop()

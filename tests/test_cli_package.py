@@ -6,12 +6,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.core.test_mail import Recorder, free_port
+from tests.smtp_server import Recorder, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
@@ -36,15 +35,9 @@ def data(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture
-def smtp() -> Iterator[tuple[Recorder, int]]:
-    from aiosmtpd.controller import Controller
-
+def smtp(serve) -> tuple[Recorder, int]:
     handler = Recorder()
-    port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port, ready_timeout=5.0)
-    controller.start()
-    yield handler, port
-    controller.stop()
+    return handler, serve(handler)
 
 
 def package_into(data: str, out: Path, period: str = "2027-Q2") -> list[Path]:

@@ -15,7 +15,6 @@ from typing import Any
 
 import minisign  # type: ignore[import-untyped]
 import pytest
-from aiosmtpd.controller import Controller
 from pypdf import PdfReader
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QGuiApplication
@@ -30,7 +29,7 @@ from core.paths import DataLayout
 from core.receipts import issue_receipt
 from core.settings import Settings
 from tests.conftest import fill_up
-from tests.core.test_mail import Authenticator, Recorder, free_port
+from tests.smtp_server import Authenticator, Recorder, free_port
 from tests.ui.conftest import press, screenshot, type_text
 from ui.main_window import PAGE_PACKAGES
 from ui.messages import describe_error
@@ -81,30 +80,6 @@ def window(qtbot, open_window, demo_folder: Path, tmp_path: Path) -> Iterator[An
     opened = open_window(data)
     yield opened
     # pytest-qt closes the window before fixtures end: each test ends with its work done
-
-
-@pytest.fixture
-def serve() -> Iterator[Callable[..., int]]:
-    """A real aiosmtpd server on 127.0.0.1 (port= to start one where a test expects it)."""
-    controllers: list[Controller] = []
-
-    def start(handler: Recorder, port: int | None = None, **options: Any) -> int:
-        port = port or free_port()
-        controller = Controller(
-            handler,
-            hostname="127.0.0.1",
-            port=port,
-            server_hostname="mail.test",
-            ready_timeout=5.0,
-            **options,
-        )
-        controller.start()
-        controllers.append(controller)
-        return port
-
-    yield start
-    for controller in controllers:
-        controller.stop()
 
 
 class Questions(list):
