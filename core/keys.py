@@ -166,14 +166,21 @@ def _unlock(secret_path: Path, passphrase: str | None) -> SchoolKey:
         secret = minisign.SecretKey.from_file(secret_path)
     except (OSError, minisign.Error, ValueError) as exc:
         raise KeyFileError(secret_path, "unreadable", str(exc)) from exc
-    if secret.is_encrypted():
-        if not passphrase:
-            raise KeyFileError(secret_path, "passphrase_needed")
-        try:
-            secret.decrypt(passphrase)
-        except minisign.Error as exc:
-            raise KeyFileError(secret_path, "wrong_passphrase") from exc
+    decrypt_secret(secret, secret_path, passphrase)
     return SchoolKey(secret=secret, public=secret.get_public_key(), path=secret_path)
+
+
+def decrypt_secret(secret: minisign.SecretKey, source: Path, passphrase: str | None) -> None:
+    """Decrypt a passphrase-protected minisign secret key in place (nothing to do for a plain
+    one). Raises KeyFileError passphrase_needed / wrong_passphrase naming source."""
+    if not secret.is_encrypted():
+        return
+    if not passphrase:
+        raise KeyFileError(source, "passphrase_needed")
+    try:
+        secret.decrypt(passphrase)
+    except minisign.Error as exc:
+        raise KeyFileError(source, "wrong_passphrase") from exc
 
 
 def export_public_key(layout: DataLayout, out: Path, passphrase: str | None = None) -> str:

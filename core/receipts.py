@@ -22,7 +22,7 @@ import minisign  # type: ignore[import-untyped]
 
 from core.errors import KeyFileError, PackageError, ReceiptError, ValidationError
 from core.files import sha256_of, write_atomically
-from core.keys import format_key_id, key_id_of, parse_public_key
+from core.keys import decrypt_secret, format_key_id, key_id_of, parse_public_key
 
 __all__ = [
     "RECEIPT_FORMAT",
@@ -208,13 +208,7 @@ def _operator_secret(key: minisign.SecretKey | Path, passphrase: str | None) -> 
             secret = minisign.SecretKey.from_bytes(bytes(key))
     except (OSError, minisign.Error, ValueError) as exc:
         raise KeyFileError(source, "unreadable", str(exc)) from exc
-    if secret.is_encrypted():
-        if not passphrase:
-            raise KeyFileError(source, "passphrase_needed")
-        try:
-            secret.decrypt(passphrase)
-        except minisign.Error as exc:
-            raise KeyFileError(source, "wrong_passphrase") from exc
+    decrypt_secret(secret, source, passphrase)
     return secret
 
 
