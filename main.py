@@ -254,30 +254,16 @@ def cmd_pubkey(layout: DataLayout, args: argparse.Namespace) -> int:
 
 
 def cmd_key_card(center: Center, layout: DataLayout, args: argparse.Namespace) -> int:
-    import datetime as dt
-
     from core.errors import DocumentError
-    from core.key_card import write_key_card_pdf
-    from core.keys import key_fingerprint, key_history, load_or_create_key
+    from core.key_card import write_school_key_card
 
     profile = center.checklist.profile()
     if profile is None:
         raise DocumentError("no_profile")
-    key = load_or_create_key(layout, key_passphrase())
-    history = key_history(layout)
-    retired = [r for r in history if not r.current]
-    current = next((r for r in history if r.current), None)
     out = Path(args.out).expanduser().resolve()
-    write_key_card_pdf(
-        profile,
-        key.public,
-        out,
-        made_on=dt.date.today(),
-        previous_key_id=retired[0].key_id if retired else None,
-        key_created=current.created if current else None,
-    )
+    key_id, fingerprint = write_school_key_card(profile, layout, out, passphrase=key_passphrase())
     print(f"Карточка ключа сохранена: {out}")
-    print(f"  ключ {key.key_id}, отпечаток {key_fingerprint(key.public)}")
+    print(f"  ключ {key_id}, отпечаток {fingerprint}")
     return 0
 
 

@@ -28,8 +28,15 @@ from reportlab.platypus import (  # type: ignore[import-untyped]
     Table,
 )
 
-from core.keys import key_fingerprint, key_id_of, public_key_base64
+from core.keys import (
+    key_fingerprint,
+    key_history,
+    key_id_of,
+    load_or_create_key,
+    public_key_base64,
+)
 from core.model import CenterProfile
+from core.paths import DataLayout
 from core.pdf_reports import (
     CREATOR,
     GREY,
@@ -409,3 +416,31 @@ class _Fingerprint(Flowable):  # type: ignore[misc]
         canvas.setFont(SANS, 7)
         for index, (x, y) in enumerate(places, start=1):
             canvas.drawCentredString(x, y - 0.6 * mm, str(index))
+
+
+def write_school_key_card(
+    profile: CenterProfile,
+    layout: DataLayout,
+    out: Path,
+    *,
+    passphrase: str | None = None,
+    made_on: dt.date | None = None,
+) -> tuple[str, str]:
+    """The card of the school's current key (made now if there is none yet, as the first
+    package would), naming the key it replaces. Returns (key id, fingerprint)."""
+    history = key_history(layout)
+    current = next((r for r in history if r.current), None)
+    if current is None:
+        load_or_create_key(layout, passphrase)
+        history = key_history(layout)
+        current = next(r for r in history if r.current)
+    retired = [r for r in history if not r.current]
+    write_key_card_pdf(
+        profile,
+        current.public,
+        out,
+        made_on=made_on or dt.date.today(),
+        previous_key_id=retired[0].key_id if retired else None,
+        key_created=current.created,
+    )
+    return current.key_id, key_fingerprint(current.public)

@@ -63,7 +63,6 @@ from core.keys import (
     export_public_key,
     key_fingerprint,
     key_history,
-    load_or_create_key,
     rotate_key,
 )
 from core.mail import SmtpSettings, next_attempt_delay, should_retry
@@ -188,29 +187,13 @@ def save_key_card(
     center: Center, layout: DataLayout, out: Path, passphrase: str | None, **_: Any
 ) -> str:
     """The key card PDF of the current key; returns its fingerprint."""
-    from core.key_card import write_key_card_pdf  # reportlab: only when a card is made
+    from core.key_card import write_school_key_card  # reportlab: only when a card is made
 
     profile = center.checklist.profile()
     if profile is None:
         raise DocumentError("no_profile")
-    history = key_history(layout)
-    current = next((r for r in history if r.current), None)
-    if current is None:  # no key yet: made now, as the first package would
-        public = load_or_create_key(layout, passphrase).public
-        history = key_history(layout)
-        current = next((r for r in history if r.current), None)
-    else:
-        public = current.public
-    retired = [r for r in history if not r.current]
-    write_key_card_pdf(
-        profile,
-        public,
-        out,
-        made_on=dt.date.today(),
-        previous_key_id=retired[0].key_id if retired else None,
-        key_created=current.created if current else None,
-    )
-    return key_fingerprint(public)
+    _key_id, fingerprint = write_school_key_card(profile, layout, out, passphrase=passphrase)
+    return fingerprint
 
 
 def save_public_key(layout: DataLayout, out: Path, passphrase: str | None, **_: Any) -> str:
