@@ -324,3 +324,18 @@ def test_a_stored_photo_that_no_longer_decodes_is_named(center: Center, tmp_path
     assert caught.value.problem == "evidence_unusable"
     assert caught.value.detail.endswith("big1.jpg")
     assert outbox.packages() == []
+
+
+def test_a_stored_file_changed_behind_our_back_is_named(center: Center, tmp_path: Path) -> None:
+    evidence = center.checklist.store.all_evidence()[0]
+    stored = center.checklist.evidence_path(evidence)
+    os.chmod(stored, 0o644)
+    raw = bytearray(stored.read_bytes())
+    raw[-1] ^= 0x01
+    stored.write_bytes(bytes(raw))
+    outbox = outbox_of(center, tmp_path)
+    with pytest.raises(PackageError) as caught:
+        outbox.make("2027-Q2")
+    assert caught.value.problem == "evidence_changed"
+    assert caught.value.detail.endswith(evidence.original_name)
+    assert outbox.packages() == []
